@@ -1,0 +1,50 @@
+"""Management commands: `<package> create-user` (what `make createuser` runs)."""
+
+import asyncio
+
+import typer
+from pydantic import ValidationError
+
+from . import crud
+from .core.config import get_settings
+from .core.db import create_engine, create_session_factory
+from .schemas import UserCreate
+
+app = typer.Typer(help="Management commands.", no_args_is_help=True)
+
+
+@app.callback()
+def main() -> None:
+    """Management commands for this service."""
+
+
+@app.command("create-user")
+def create_user(
+    email: str = typer.Option(..., envvar="EMAIL", help="Login email of the new account."),
+    password: str = typer.Option(
+        ..., envvar="PASSWORD", prompt=True, hide_input=True, help="At least 8 characters."
+    ),
+    name: str = typer.Option("Administrator", envvar="NAME", help="Display name."),
+) -> None:
+    """Create an account without going through the API (the first one, typically)."""
+    try:
+        user_in = UserCreate(name=name, email=email, password=password)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        typer.echo(f"error: {problems}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        asyncio.run(_create_user(user_in))
+    except crud.EmailAlreadyUsedError:
+        typer.echo(f"error: a user with email {user_in.email} already exists", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Created user {user_in.email}")
+
+
+async def _create_user(user_in: UserCreate) -> None:
+    engine = create_engine(get_settings())
+    try:
+        async with create_session_factory(engine)() as session:
+            await crud.create_user(session, user_in)
+    finally:
+        await engine.dispose()

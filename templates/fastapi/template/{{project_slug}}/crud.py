@@ -1,0 +1,62 @@
+"""Queries on users, kept apart from HTTP so the API and the command line share them."""
+
+from collections.abc import Sequence
+
+import anyio
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .core.security import hash_password
+from .models import User
+from .schemas import UserCreate, UserUpdate
+
+
+class EmailAlreadyUsedError(Exception):
+    """Another user already has this email."""
+
+
+async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
+    return await session.scalar(select(User).where(User.email == email.lower()))
+
+
+async def list_users(session: AsyncSession, *, limit: int, offset: int) -> Sequence[User]:
+    result = await session.scalars(select(User).order_by(User.id).limit(limit).offset(offset))
+    return result.all()
+
+
+# Argon2 takes tens of milliseconds by design: hash in a worker thread, not on the event loop.
+
+
+async def create_user(session: AsyncSession, user_in: UserCreate) -> User:
+    fields = user_in.model_dump(exclude={"password"})
+    hashed_password = await anyio.to_thread.run_sync(hash_password, user_in.password)
+    user = User(**fields, hashed_password=hashed_password)
+    session.add(user)
+    await _commit(session)
+    return user
+
+
+async def update_user(session: AsyncSession, user: User, user_in: UserUpdate) -> User:
+    changes = user_in.model_dump(exclude_unset=True)
+    if "password" in changes:
+        password = changes.pop("password")
+        changes["hashed_password"] = await anyio.to_thread.run_sync(hash_password, password)
+    for field, value in changes.items():
+        setattr(user, field, value)
+    await _commit(session)
+    return user
+
+
+async def delete_user(session: AsyncSession, user: User) -> None:
+    await session.delete(user)
+    await session.commit()
+
+
+async def _commit(session: AsyncSession) -> None:
+    """Commit; the unique index on email, not a prior lookup, decides duplicates (no race)."""
+    try:
+        await session.commit()
+    except IntegrityError as error:
+        await session.rollback()
+        raise EmailAlreadyUsedError from error

@@ -1,0 +1,62 @@
+"""Request and response bodies. Input is strict: unknown fields and wrong types are refused."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(str.lower)]
+Password = Annotated[str, Field(min_length=8, max_length=128)]
+Age = Annotated[int, Field(ge=0, le=150)]
+
+
+def _as_utc(value: datetime) -> datetime:
+    """SQLite forgets time zones; every stored time is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class StrictInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class UserCreate(StrictInput):
+    name: Name
+    email: Email
+    password: Password
+    age: Age | None = None
+
+
+class UserUpdate(StrictInput):
+    name: Name | None = None
+    email: Email | None = None
+    password: Password | None = None
+    age: Age | None = None
+
+    @model_validator(mode="after")
+    def refuse_null_for_required_fields(self) -> Self:
+        for field in ("name", "email", "password"):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                raise ValueError(f"{field} must not be null")
+        return self
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    email: str
+    age: int | None
+    created_at: UtcDatetime
+
+
+class Message(BaseModel):
+    message: str
+
+
+class Health(BaseModel):
+    status: str
