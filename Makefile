@@ -1,0 +1,19 @@
+# apigen's own development tasks. uv runs everything; `make install` bootstraps it into .venv
+# when it is not on PATH, the same way generated projects do.
+UV := $(shell command -v uv 2>/dev/null || echo .venv/bin/uv)
+
+.PHONY: install test lint check
+
+install:
+	@[ -x "$(UV)" ] || { python3 -m venv .venv && .venv/bin/python -m pip install --quiet uv; }
+	$(UV) sync
+
+test: install
+	$(UV) run pytest
+
+lint: install
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy
+
+check: lint test
