@@ -1,5 +1,8 @@
 """apigen's command line, through typer's CliRunner: answers in, project or one clear error out."""
 
+import json
+import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -119,3 +122,110 @@ def test_without_a_terminal_missing_answers_are_named(tmp_path: Path) -> None:
     assert "project_name" in error
     assert "framework," not in error  # given, so not missing
     assert snapshot(tmp_path) == []
+
+
+def test_dry_run_lists_files_and_writes_nothing(tmp_path: Path) -> None:
+    code, output, _ = run("new", str(tmp_path / "api"), "-f", "fastapi", "--defaults", "--dry-run")
+    assert code == 0
+    assert "pyproject.toml" in output
+    assert "Dockerfile" in output
+    assert snapshot(tmp_path) == []
+
+
+def test_list_shows_every_option_with_choices() -> None:
+    code, output, _ = run("list")
+    assert code == 0
+    assert "fastapi" in output
+    assert "text | json" in output
+    assert "secret_key" not in output
+
+
+def test_list_as_json() -> None:
+    code, output, _ = run("list", "--json")
+    assert code == 0
+    listing = json.loads(output)
+    assert "fastapi" in listing["frameworks"]
+    database = next(option for option in listing["options"] if option["name"] == "database")
+    assert database["default"] == "sqlite"
+    assert "sqlite" in database["choices"]
+
+
+def test_force_adds_the_project_and_keeps_the_users_files(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("my notes")
+    code, output, _ = run("new", str(tmp_path), "-f", "fastapi", "--defaults", "--force")
+    assert code == 0
+    assert "README.md (yours, kept)" in output
+    assert (tmp_path / "README.md").read_text() == "my notes"
+    assert (tmp_path / "pyproject.toml").is_file()
+
+
+def test_force_with_overwrite_replaces_the_users_files(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("my notes")
+    code, _, _ = run("new", str(tmp_path), "-f", "fastapi", "--defaults", "--force", "--overwrite")
+    assert code == 0
+    assert (tmp_path / "README.md").read_text() != "my notes"
+
+
+def test_overwrite_needs_force(tmp_path: Path) -> None:
+    code, _, error = run("new", str(tmp_path / "api"), "--defaults", "--overwrite")
+    assert code == 2
+    assert "--force" in error
+
+
+def test_the_project_starts_as_a_git_repository(tmp_path: Path) -> None:
+    destination = tmp_path / "api"
+    assert run("new", str(destination), "-f", "fastapi", "--defaults")[0] == 0
+    log = subprocess.run(
+        ["git", "log", "--oneline"], cwd=destination, capture_output=True, text=True, check=True
+    )
+    assert "Initial project from apigen" in log.stdout
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=destination, capture_output=True, text=True
+    )
+    assert status.stdout == ""
+
+
+def test_no_git_leaves_git_out(tmp_path: Path) -> None:
+    destination = tmp_path / "api"
+    assert run("new", str(destination), "-f", "fastapi", "--defaults", "--no-git")[0] == 0
+    assert not (destination / ".git").exists()
+
+
+def test_secret_key_is_per_project_and_never_recorded(tmp_path: Path) -> None:
+    keys = []
+    for name in ("one", "two"):
+        assert run("new", str(tmp_path / name), "-f", "fastapi", "--defaults", "--no-git")[0] == 0
+        env = (tmp_path / name / ".env").read_text()
+        keys.append(env.split("SECRET_KEY=")[1].strip())
+        assert keys[-1] not in (tmp_path / name / ".copier-answers.yml").read_text()
+    assert keys[0] != keys[1]
+    assert all(len(key) >= 48 for key in keys)
+
+
+def test_reproduce_command_makes_the_same_project(tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    code, output, _ = run(
+        "new",
+        str(first),
+        "-f",
+        "fastapi",
+        "--defaults",
+        "--no-git",
+        "-d",
+        "project_name=Pay 'n' Go",
+        "-d",
+        "log_format=json",
+    )
+    assert code == 0
+    command = next(line for line in output.splitlines() if line.strip().startswith("apigen new"))
+    arguments = shlex.split(command)[2:]
+    arguments[0] = str(tmp_path / "second")
+    assert run("new", *arguments, "--no-git")[0] == 0
+    for relative in ("pyproject.toml", "README.md"):
+        assert (first / relative).read_text() == (tmp_path / "second" / relative).read_text()
+    # _commit names the template version; a checkout with uncommitted changes makes a new one.
+    answers = [
+        yaml.safe_load((project / ".copier-answers.yml").read_text()) | {"_commit": None}
+        for project in (first, tmp_path / "second")
+    ]
+    assert answers[0] == answers[1]

@@ -30,6 +30,14 @@ class Option:
     type: str
     default: Any
     choices: tuple[str, ...] = ()
+    secret: bool = False
+
+    @property
+    def shown_default(self) -> Any:
+        """The default as a person reads it: a Jinja expression is derived from other answers."""
+        if isinstance(self.default, str) and "{" in self.default:
+            return "(derived from other answers)"
+        return self.default
 
 
 class _CopierLoader(yaml.SafeLoader):
@@ -69,6 +77,7 @@ def _option(name: str, question: dict[str, Any]) -> Option:
         type=str(question.get("type", "str")),
         default=question.get("default"),
         choices=tuple(str(value) for value in values),
+        secret=bool(question.get("secret", False)),
     )
 
 

@@ -1,23 +1,36 @@
-"""The `apigen` command line: thin typer commands over the generation module."""
+"""The `apigen` command line: thin typer commands over the generation and catalogue modules."""
 
+import json
 import signal
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from . import __version__, catalogue
 
+if TYPE_CHECKING:
+    from .generation import Project
+
 NEW_EXAMPLES = """\
 Examples:
 
-  apigen new my-api                          # asks the questions
-
+\b
+  apigen new my-api                               # asks the questions
   apigen new my-api --framework fastapi --defaults
+  apigen new my-api --defaults -d framework=fastapi -d log_format=json
+  apigen new my-api --framework fastapi --defaults --dry-run
+  apigen new my-api --framework fastapi --defaults --install
+"""
 
-  apigen new my-api --defaults --data framework=fastapi --data log_format=json
+LIST_EXAMPLES = """\
+Examples:
+
+\b
+  apigen list
+  apigen list --json | jq '.options[] | select(.name == "database")'
 """
 
 app = typer.Typer(
@@ -25,6 +38,7 @@ app = typer.Typer(
     epilog="Example: apigen new my-api --framework fastapi --defaults",
     no_args_is_help=True,
     rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
 
 
@@ -67,6 +81,22 @@ def new(
     defaults: Annotated[
         bool, typer.Option("--defaults", help="Use the default for every answer not given.")
     ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List the files that would be written; write none.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Add the project to a non-empty directory.")
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="With --force: replace existing files too.")
+    ] = False,
+    git: Annotated[
+        bool, typer.Option("--git/--no-git", help="Start a git repository with a first commit.")
+    ] = True,
+    install: Annotated[
+        bool,
+        typer.Option("--install", "--verify", help="Then install the project and run its tests."),
+    ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
 ) -> None:
     """Create a new API project in DESTINATION."""
@@ -77,6 +107,8 @@ def new(
         answers = parse_data(data or [])
         if framework is not None:
             answers["framework"] = framework
+        if overwrite and not force:
+            _fail("--overwrite only goes with --force", 2)
         if not defaults and not sys.stdin.isatty():
             missing = missing_answers(answers)
             if missing:
@@ -85,7 +117,14 @@ def new(
                     "or give them with --data KEY=VALUE",
                     2,
                 )
-        project = generate(destination, answers, defaults=defaults)
+        project = generate(
+            destination,
+            answers,
+            defaults=defaults,
+            force=force,
+            overwrite=overwrite,
+            dry_run=dry_run,
+        )
     except (GenerationError, catalogue.TemplateNotFoundError) as error:
         if debug:
             raise
@@ -93,14 +132,87 @@ def new(
     except KeyboardInterrupt:
         _fail("interrupted; nothing was written", 130)
 
-    typer.echo(f"Created {project.destination} ({project.answers['framework']}):")
-    for path in project.files:
-        typer.echo(f"  {path}")
+    if dry_run:
+        typer.echo(f"Would create {project.destination} ({project.answers['framework']}):")
+        for path in project.files:
+            typer.echo(f"  {path}")
+        return
+    _report(project, destination)
+    if git:
+        from .bootstrap import init_git
+
+        typer.echo(init_git(project.destination, project.answers))
+    if install:
+        _verify(project.destination)
     typer.echo("\nNext:")
     typer.echo(f"  cd {destination}")
-    typer.echo("  make install && make migrate")
+    if not install:
+        typer.echo("  make install")
+    typer.echo("  make migrate")
     typer.echo("  make createuser EMAIL=you@example.com PASSWORD='a long password'")
     typer.echo("  make run        # then open http://127.0.0.1:8000/docs")
+
+
+def _report(project: "Project", destination: Path) -> None:
+    typer.echo(f"Created {project.destination}:")
+    for path in project.files:
+        typer.echo(f"  {path}")
+    for path in project.kept:
+        typer.echo(f"  {path} (yours, kept)")
+    summary = ", ".join(f"{key}={value}" for key, value in project.answers.items())
+    typer.echo(f"\nAnswers: {summary}")
+    apigen_command, copier_command = project.reproduce_commands()
+    typer.echo(f"\nTo make the same project again:\n  {apigen_command}\n  {copier_command}\n")
+
+
+def _verify(project: Path) -> None:
+    """Install and test the new project, with a spinner per step and a pass/fail summary."""
+    from rich.console import Console
+
+    from .bootstrap import VERIFY_STEPS, run_step
+
+    console = Console(stderr=True)
+    for step in VERIFY_STEPS:
+        with console.status(f"{step.title}..."):
+            result = run_step(project, step)
+        if result.returncode != 0:
+            console.print(f"[red]FAILED[/red] {step.title}")
+            typer.echo((result.stdout + result.stderr)[-4000:], err=True)
+            _fail(f"{step.title} failed; the project is in {project}", 1)
+        console.print(f"[green]ok[/green] {step.title}")
+    console.print("[green]The project installs and its tests pass.[/green]")
+
+
+@app.command("list", epilog=LIST_EXAMPLES)
+def list_options(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List the templates and every option, with its choices and default."""
+    options = catalogue.options()
+    if as_json:
+        payload = {
+            "frameworks": list(catalogue.frameworks()),
+            "options": [
+                {
+                    "name": o.name,
+                    "help": o.help,
+                    "type": o.type,
+                    "choices": list(o.choices),
+                    "default": o.shown_default,
+                }
+                for o in options
+                if not o.secret
+            ],
+        }
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    typer.echo(f"Templates: {', '.join(catalogue.frameworks())}\n")
+    for option in options:
+        if option.secret:
+            continue
+        choices = " | ".join(option.choices) if option.choices else option.type
+        typer.echo(f"  {option.name:<16} {choices:<28} default: {option.shown_default}")
+        typer.echo(f"  {'':<16} {option.help}")
 
 
 def main() -> None:

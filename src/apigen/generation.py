@@ -7,11 +7,15 @@ a half-written project behind.
 
 import difflib
 import os
+import secrets
+import shlex
 import shutil
+import signal
 import tempfile
 import warnings
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +23,7 @@ from . import catalogue
 
 TRUE_WORDS = {"true", "yes", "y", "on", "1"}
 FALSE_WORDS = {"false", "no", "n", "off", "0"}
+SECRET_ANSWERS = ("secret_key",)  # generated here, never shown or recorded
 
 
 class GenerationError(Exception):
@@ -35,11 +40,29 @@ class UsageError(GenerationError):
 
 @dataclass(frozen=True)
 class Project:
-    """What `generate` wrote."""
+    """What `generate` wrote (or, for a dry run, would write)."""
 
     destination: Path
     answers: Mapping[str, Any]
     files: tuple[Path, ...]
+    kept: tuple[Path, ...] = field(default=())  # the user's files left as they were (--force)
+
+    def reproduce_commands(self) -> tuple[str, str]:
+        """The same project, non-interactively: as `apigen new` and as `copier copy`."""
+        data = [
+            f"--data {shlex.quote(f'{key}={_answer_text(value)}')}"
+            for key, value in self.answers.items()
+        ]
+        destination = shlex.quote(str(self.destination))
+        source = shlex.quote(str(catalogue.source_root()))
+        return (
+            " ".join(["apigen new", destination, "--defaults", *data]),
+            " ".join(["copier copy --defaults", *data, source, destination]),
+        )
+
+
+def _answer_text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def parse_data(pairs: Iterable[str]) -> dict[str, str]:
@@ -70,34 +93,91 @@ def check_answers(data: Mapping[str, str]) -> None:
             raise UsageError(f"{key} must be true or false (got {value!r})")
 
 
-def check_destination(destination: Path) -> None:
+def check_destination(destination: Path, *, force: bool) -> None:
     if destination.exists() and not destination.is_dir():
         raise UsageError(f"{destination} exists and is not a directory")
-    if destination.is_dir() and any(destination.iterdir()):
-        raise UsageError(f"{destination} exists and is not empty; choose a new directory")
+    if not force and destination.is_dir() and any(destination.iterdir()):
+        raise UsageError(
+            f"{destination} exists and is not empty; choose a new directory "
+            "(or --force to add the project's files beside yours)"
+        )
 
 
 def missing_answers(data: Mapping[str, str]) -> list[str]:
-    return [option.name for option in catalogue.options() if option.name not in data]
+    return [
+        option.name
+        for option in catalogue.options()
+        if option.name not in data and option.name not in SECRET_ANSWERS
+    ]
 
 
-def generate(destination: Path, data: Mapping[str, str], *, defaults: bool) -> Project:
-    """Render the template chosen by `data["framework"]` (or asked for) into `destination`."""
+def generate(
+    destination: Path,
+    data: Mapping[str, str],
+    *,
+    defaults: bool,
+    force: bool = False,
+    overwrite: bool = False,
+    dry_run: bool = False,
+) -> Project:
+    """Render the template chosen by `data["framework"]` (or asked for) into `destination`.
+
+    `force` adds the project to a non-empty directory, keeping the user's files unless
+    `overwrite`; `dry_run` renders into a scratch directory and reports what would be written.
+    """
     check_answers(data)
     destination = destination.resolve()
-    check_destination(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
-    staging.chmod(_directory_mode())  # mkdtemp makes it private; the project should not be
+    check_destination(destination, force=force)
+    secret_data = {key: secrets.token_urlsafe(48) for key in SECRET_ANSWERS} | dict(data)
+    staging_parent = Path(tempfile.gettempdir()) if dry_run else destination.parent
+    staging_parent.mkdir(parents=True, exist_ok=True)
+    with _staging_directory(staging_parent, destination.name) as staging:
+        answers = _render(staging, secret_data, defaults=defaults, project_name=destination.name)
+        files = _files(staging)
+        kept: tuple[Path, ...] = ()
+        if not dry_run:
+            kept = _move_into_place(staging, destination, overwrite=overwrite)
+    written = tuple(path for path in files if path not in kept)
+    return Project(destination=destination, answers=answers, files=written, kept=kept)
+
+
+@contextmanager
+def _staging_directory(parent: Path, name: str) -> Iterator[Path]:
+    """A scratch directory removed however the block ends, even by Ctrl-C or SIGTERM.
+
+    Signals are held back until the directory exists and its cleanup is armed, so an
+    interruption can never fall between creating it and being able to remove it.
+    """
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    path = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=parent))
     try:
-        answers = _render(staging, data, defaults=defaults, project_name=destination.name)
-        if destination.is_dir():
-            destination.rmdir()  # empty, checked above
-        staging.rename(destination)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        path.chmod(_directory_mode())  # mkdtemp makes it private; the project should not be
+        yield path
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    files = tuple(sorted(p.relative_to(destination) for p in destination.rglob("*") if p.is_file()))
-    return Project(destination=destination, answers=answers, files=files)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _files(directory: Path) -> tuple[Path, ...]:
+    return tuple(sorted(p.relative_to(directory) for p in directory.rglob("*") if p.is_file()))
+
+
+def _move_into_place(staging: Path, destination: Path, *, overwrite: bool) -> tuple[Path, ...]:
+    """Move the rendered project to `destination`; return the existing files it left alone."""
+    if not destination.exists() or not any(destination.iterdir()):
+        if destination.exists():
+            destination.rmdir()
+        staging.rename(destination)
+        return ()
+    kept = []
+    for relative in _files(staging):
+        target = destination / relative
+        if target.exists() and not overwrite:
+            kept.append(relative)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / relative, target)
+    return tuple(kept)
 
 
 def _directory_mode() -> int:
@@ -130,8 +210,12 @@ def _render(
             raise UsageError(_first_line(error)) from error
         except CopierError as error:
             raise GenerationError(_first_line(error)) from error
-    names = {option.name for option in catalogue.options()}
-    return {key: value for key, value in worker.answers.combined.items() if key in names}
+    combined = worker.answers.combined
+    return {
+        option.name: combined[option.name]
+        for option in catalogue.options()
+        if option.name in combined and option.name not in SECRET_ANSWERS
+    }
 
 
 def _first_line(error: Exception) -> str:

@@ -1,8 +1,9 @@
-"""Management commands: `<package> create-user` (what `make createuser` runs)."""
+"""Management commands: `<package> serve` and `<package> create-user` (what make runs)."""
 
 import asyncio
 
 import typer
+import uvicorn
 from pydantic import ValidationError
 
 from . import crud
@@ -18,6 +19,33 @@ def main() -> None:
     """Management commands for this service."""
 
 
+def _problems(error: ValidationError) -> str:
+    return "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", envvar="HOST"),
+    port: int = typer.Option(8000, envvar="PORT"),
+    workers: int = typer.Option(2, envvar="WEB_CONCURRENCY", min=1),
+) -> None:
+    """Run the production server: Uvicorn workers, after checking the settings once."""
+    try:
+        get_settings()
+    except ValidationError as error:
+        typer.echo(f"error: invalid settings: {_problems(error)}", err=True)
+        raise typer.Exit(1) from None
+    uvicorn.run(
+        f"{__package__}.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,  # the request middleware writes one access line per request
+        proxy_headers=True,
+        timeout_graceful_shutdown=30,
+    )
+
+
 @app.command("create-user")
 def create_user(
     email: str = typer.Option(..., envvar="EMAIL", help="Login email of the new account."),
@@ -30,8 +58,7 @@ def create_user(
     try:
         user_in = UserCreate(name=name, email=email, password=password)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        typer.echo(f"error: {problems}", err=True)
+        typer.echo(f"error: {_problems(error)}", err=True)
         raise typer.Exit(2) from None
     try:
         asyncio.run(_create_user(user_in))

@@ -1,0 +1,98 @@
+"""Nothing is lost: interruptions leave the disk as it was, and any text a user types either is
+refused clearly or ends up as inert text in a project that compiles and lints."""
+
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from apigen.cli import app
+
+
+def _wait_for_staging(parent: Path, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while not any(parent.iterdir()):
+        assert process.poll() is None, "apigen ended before it started rendering"
+        assert time.monotonic() < deadline, "apigen never started rendering"
+        time.sleep(0.001)
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_mid_render_leaves_nothing_behind(tmp_path: Path, signal_number: int) -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "apigen",
+            "new",
+            str(tmp_path / "api"),
+            "-f",
+            "fastapi",
+            "--defaults",
+            "--no-git",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for_staging(tmp_path, process)
+    process.send_signal(signal_number)
+    _, error = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert error.strip() == "error: interrupted; nothing was written"
+    assert list(tmp_path.iterdir()) == []
+
+
+runner = CliRunner()
+# Any printable text, plus the characters that break naive rendering into code and config.
+FRAGMENTS = [*"\"'\\{}%#$`\n\x00/", "..", '"""', "__import__('os')", "{{ 7*7 }}", "{% raw %}"]
+TEXT = st.lists(st.one_of(st.text(max_size=12), st.sampled_from(FRAGMENTS)), max_size=8).map(
+    "".join
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=TEXT, description=TEXT)
+def test_any_name_and_description_is_refused_or_safe(name: str, description: str) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        parent = Path(scratch)
+        result = runner.invoke(
+            app,
+            [
+                "new",
+                str(parent / "api"),
+                "-f",
+                "fastapi",
+                "--defaults",
+                "--no-git",
+                "-d",
+                f"project_name={name}",
+                "-d",
+                f"description={description}",
+                "-d",
+                "project_slug=service",
+            ],
+        )
+        if result.exit_code != 0:
+            assert result.exit_code == 2, result.output
+            assert result.stderr.startswith("error: ")
+            assert len(result.stderr.strip().splitlines()) == 1
+            assert list(parent.iterdir()) == []
+            return
+        project = parent / "api"
+        for path in project.rglob("*.py"):
+            compile(path.read_text(), str(path), "exec")
+        lint = subprocess.run(
+            [sys.executable, "-m", "ruff", "check", "--no-cache", "."],
+            cwd=project,
+            capture_output=True,
+            text=True,
+        )
+        assert lint.returncode == 0, lint.stdout
