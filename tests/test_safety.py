@@ -89,10 +89,11 @@ def test_any_name_and_description_is_refused_or_safe(name: str, description: str
         project = parent / "api"
         for path in project.rglob("*.py"):
             compile(path.read_text(), str(path), "exec")
-        lint = subprocess.run(
-            [sys.executable, "-m", "ruff", "check", "--no-cache", "."],
-            cwd=project,
-            capture_output=True,
-            text=True,
-        )
-        assert lint.returncode == 0, lint.stdout
+        for check in (["check"], ["format", "--check"]):  # what the project's `make lint` runs
+            lint = subprocess.run(
+                [sys.executable, "-m", "ruff", *check, "--no-cache", "."],
+                cwd=project,
+                capture_output=True,
+                text=True,
+            )
+            assert lint.returncode == 0, lint.stdout

@@ -63,7 +63,11 @@ def _questions(path: Path) -> dict[str, dict[str, Any]]:
     with path.open(encoding="utf-8") as file:
         for document in yaml.load_all(file, Loader=_CopierLoader):
             for key, value in (document or {}).items():
-                if not key.startswith("_") and isinstance(value, dict):
+                if (
+                    not key.startswith("_")
+                    and isinstance(value, dict)
+                    and value.get("when") is not False
+                ):
                     questions[key] = value
     return questions
 

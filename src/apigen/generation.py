@@ -23,7 +23,7 @@ from . import catalogue
 
 TRUE_WORDS = {"true", "yes", "y", "on", "1"}
 FALSE_WORDS = {"false", "no", "n", "off", "0"}
-SECRET_ANSWERS = ("secret_key",)  # generated here, never shown or recorded
+SECRET_ANSWERS = ("secret_key", "database_password")  # generated here, never shown or recorded
 
 
 class GenerationError(Exception):
@@ -193,16 +193,19 @@ def _render(
     from copier import run_copy
     from copier.errors import CopierError, DirtyLocalWarning
 
+    from .update import template_source
+
+    source, version_tag = template_source()  # apigen's template store, so updates can follow
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DirtyLocalWarning)
         try:
             worker = run_copy(
-                str(catalogue.source_root()),
+                source,
                 staging,
                 data=dict(data),
                 user_defaults={"project_name": project_name},
                 defaults=defaults,
-                vcs_ref="HEAD",
+                vcs_ref=version_tag,
                 quiet=True,
                 unsafe=False,
             )

@@ -1,36 +1,62 @@
-"""End to end, as a user would: `apigen new`, then the project's own make targets, then HTTP.
+"""End to end, as a user would: `apigen new`, the project's own make targets, then HTTP.
 
-For each framework, one project is generated, installed and served for the whole session; the
-contract suite (test_contract.py) then runs against it over real HTTP.
+Each project of the matrix (matrix.py) is generated and installed once per test session;
+the served ones are migrated, given an account and run under `make serve` on a free port, and
+the contract suite (test_contract.py) checks them over real HTTP. PostgreSQL projects use the
+real server at 127.0.0.1:5432, in a database of their own.
 """
 
+import base64
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
+from psycopg import sql
 
-from apigen import catalogue
+from .matrix import ProjectSpec, project_specs
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "a long admin password"
+POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
 # Variables a developer's shell may set that would change what the generated project does.
 PROJECT_VARIABLES = ("DATABASE_URL", "ENVIRONMENT", "SECRET_KEY", "LOG_FORMAT", "LOG_LEVEL")
-STEP_TIMEOUT = 600
+STEP_TIMEOUT = 900
+
+
+def _spec_params(specs: list[ProjectSpec]) -> list[object]:
+    return [pytest.param(spec, id=spec.id) for spec in specs]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """One xdist group per project, so its tests run on the worker that built it."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        spec = callspec.params.get("project") if callspec else None
+        if isinstance(spec, ProjectSpec):
+            item.add_marker(pytest.mark.xdist_group(spec.id))
+
+
+ALL_PROJECTS = _spec_params(project_specs())
+SERVED_PROJECTS = _spec_params([spec for spec in project_specs() if spec.served])
 
 
 @dataclass(frozen=True)
 class GeneratedProject:
-    framework: str
+    spec: ProjectSpec
     path: Path
     env: dict[str, str]
+    files: tuple[Path, ...]  # as generated, before anything ran in the project
 
     def make(self, *arguments: str) -> subprocess.CompletedProcess[str]:
         """Run a make target; fail the test with the target's output if it fails."""
@@ -53,10 +79,26 @@ class LiveServer:
     base_url: str
     email: str
     password: str
+    scheme: str  # "basic" or "bearer", as WWW-Authenticate names it
+
+    def token(self, email: str, password: str) -> str:
+        response = httpx.post(
+            f"{self.base_url}/token", data={"username": email, "password": password}, timeout=30
+        )
+        assert response.status_code == 200, response.text
+        token: str = response.json()["access_token"]
+        return token
+
+    def credentials(self, email: str, password: str) -> dict[str, str]:
+        """Headers that authenticate as this account, in the project's scheme."""
+        if self.scheme == "bearer":
+            return {"Authorization": f"Bearer {self.token(email, password)}"}
+        basic = base64.b64encode(f"{email}:{password}".encode()).decode()
+        return {"Authorization": f"Basic {basic}"}
 
     def client(self, *, authenticated: bool = True) -> httpx.Client:
-        auth = (self.email, self.password) if authenticated else None
-        return httpx.Client(base_url=self.base_url, auth=auth, timeout=30)
+        headers = self.credentials(self.email, self.password) if authenticated else {}
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
 
 
 def _free_port() -> int:
@@ -66,8 +108,64 @@ def _free_port() -> int:
         return port
 
 
+def _recreate_database(name: str) -> str:
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+        for database in (name, f"{name}_test"):
+            statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+            connection.execute(statement.format(sql.Identifier(database)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"{POSTGRES_SERVER}/{name}"
+
+
+def _generate(spec: ProjectSpec, root: Path) -> GeneratedProject:
+    path = root / spec.id
+    data = [f"--data={key}={value}" for key, value in spec.answers.items()]
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "apigen",
+            "new",
+            str(path),
+            "--defaults",
+            "--no-git",
+            f"--data=framework={spec.framework}",
+            f"--data=project_name={spec.id}",
+            *data,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    env = {key: value for key, value in os.environ.items() if key not in PROJECT_VARIABLES}
+    if spec.answers["database"] == "postgresql":
+        unique = f"apigen_{spec.id.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
+        env["DATABASE_URL"] = _recreate_database(unique)
+    files = tuple(p for p in path.rglob("*") if p.is_file())
+    return GeneratedProject(spec=spec, path=path, env=env, files=files)
+
+
+@pytest.fixture(scope="session")
+def projects() -> dict[str, GeneratedProject]:
+    """Generated and installed projects, built on first use and kept for the session."""
+    return {}
+
+
+@pytest.fixture
+def project(
+    request: pytest.FixtureRequest,
+    projects: dict[str, GeneratedProject],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> GeneratedProject:
+    spec: ProjectSpec = request.param
+    if spec.id not in projects:
+        generated = _generate(spec, tmp_path_factory.mktemp("projects"))
+        generated.make("install")
+        projects[spec.id] = generated
+    return projects[spec.id]
+
+
 def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if server.poll() is not None:
             pytest.fail(f"the server exited with {server.returncode}:\n{log.read_text()}")
@@ -77,33 +175,41 @@ def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None
         except httpx.TransportError:
             pass
         time.sleep(0.25)
-    pytest.fail(f"the server did not answer {url} within 60 s:\n{log.read_text()}")
+    pytest.fail(f"the server did not answer {url} within 90 s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="session", params=catalogue.frameworks())
-def project(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> GeneratedProject:
-    """A project generated by the real `apigen new` command and installed by `make install`."""
-    framework: str = request.param
-    path = tmp_path_factory.mktemp(framework) / f"my-{framework}-api"
-    command = [sys.executable, "-m", "apigen", "new", str(path), "--defaults"]
-    subprocess.run([*command, "--data", f"framework={framework}"], check=True, capture_output=True)
-    env = {key: value for key, value in os.environ.items() if key not in PROJECT_VARIABLES}
-    generated = GeneratedProject(framework=framework, path=path, env=env)
-    generated.make("install")
-    return generated
+@dataclass
+class Servers:
+    """The servers started so far, by project id; all stopped when the session ends."""
+
+    running: dict[str, LiveServer]
+    processes: list[subprocess.Popen[bytes]]
 
 
 @pytest.fixture(scope="session")
-def live_server(project: GeneratedProject) -> Iterator[LiveServer]:
-    """`make migrate`, `make createuser`, then `make serve` on a free port for the session."""
+def servers() -> Iterator[Servers]:
+    started = Servers(running={}, processes=[])
+    yield started
+    for process in started.processes:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture
+def live_server(project: GeneratedProject, servers: Servers) -> LiveServer:
+    """`make migrate`, `make createuser`, then `make serve` on a free port, once per project."""
+    if project.spec.id in servers.running:
+        return servers.running[project.spec.id]
     project.make("migrate")
     project.make("createuser", f"EMAIL={ADMIN_EMAIL}", f"PASSWORD={ADMIN_PASSWORD}")
     port = _free_port()
     log = project.path / "serve.log"
     with log.open("wb") as output:
-        server = subprocess.Popen(
+        process = subprocess.Popen(
             ["make", "serve"],
             cwd=project.path,
             env=project.env | {"HOST": "127.0.0.1", "PORT": str(port)},
@@ -111,14 +217,12 @@ def live_server(project: GeneratedProject) -> Iterator[LiveServer]:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # so the whole process group (make, server, workers) stops
         )
+    servers.processes.append(process)
     base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(f"{base_url}/health", server, log)
-        yield LiveServer(base_url=base_url, email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+    _wait_until_up(f"{base_url}/health", process, log)
+    scheme = "bearer" if project.spec.answers["auth"] == "token" else "basic"
+    server = LiveServer(
+        base_url=base_url, email=ADMIN_EMAIL, password=ADMIN_PASSWORD, scheme=scheme
+    )
+    servers.running[project.spec.id] = server
+    return server

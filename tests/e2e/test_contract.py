@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import LiveServer
+from .conftest import SERVED_PROJECTS, LiveServer
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("project", SERVED_PROJECTS, indirect=True)]
 
 INVALID = (400, 422)
 _serial = count()
@@ -74,11 +74,11 @@ def test_health_is_public_and_ok(anonymous: httpx.Client) -> None:
     ],
 )
 def test_protected_endpoints_need_credentials(
-    anonymous: httpx.Client, method: str, path: str
+    anonymous: httpx.Client, live_server: LiveServer, method: str, path: str
 ) -> None:
     response = anonymous.request(method, path, json={} if method in ("POST", "PATCH") else None)
     assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"].lower().startswith("basic")
+    assert response.headers["WWW-Authenticate"].lower().startswith(live_server.scheme)
 
 
 @pytest.mark.parametrize(
@@ -86,10 +86,22 @@ def test_protected_endpoints_need_credentials(
     [("admin@example.com", "wrong password"), ("nobody@example.com", "a long admin password")],
     ids=["wrong-password", "unknown-email"],
 )
-def test_wrong_credentials_are_401(anonymous: httpx.Client, credentials: tuple[str, str]) -> None:
-    response = anonymous.get("/secure", auth=credentials)
+def test_wrong_credentials_are_401(
+    anonymous: httpx.Client, live_server: LiveServer, credentials: tuple[str, str]
+) -> None:
+    email, password = credentials
+    if live_server.scheme == "bearer":
+        response = anonymous.post("/token", data={"username": email, "password": password})
+    else:
+        response = anonymous.get("/secure", auth=(email, password))
     assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"].lower().startswith("basic")
+    assert response.headers["WWW-Authenticate"].lower().startswith(live_server.scheme)
+
+
+def test_a_made_up_credential_is_401(anonymous: httpx.Client, live_server: LiveServer) -> None:
+    made_up = "Bearer not.a.token" if live_server.scheme == "bearer" else "Basic bm90OmJhc2U2NA=="
+    response = anonymous.get("/secure", headers={"Authorization": made_up})
+    assert response.status_code == 401
 
 
 def test_secure_greets_the_user(api: httpx.Client, live_server: LiveServer) -> None:
@@ -109,9 +121,12 @@ def test_create_user(api: httpx.Client) -> None:
     assert api.get(response.headers["Location"]).json() == user
 
 
-def test_new_user_can_log_in(api: httpx.Client, anonymous: httpx.Client) -> None:
+def test_new_user_can_log_in(
+    api: httpx.Client, anonymous: httpx.Client, live_server: LiveServer
+) -> None:
     user = create(api, password="another long password")
-    response = anonymous.get("/secure", auth=(user["email"], "another long password"))
+    headers = live_server.credentials(user["email"], "another long password")
+    response = anonymous.get("/secure", headers=headers)
     assert response.json() == {"message": f"Hello, {user['email']}"}
 
 

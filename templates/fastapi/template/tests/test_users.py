@@ -111,13 +111,6 @@ def test_update_changes_only_the_given_fields(auth_client: TestClient) -> None:
     assert response.json() == user | {"age": 37}
 
 
-def test_update_of_password_lets_the_user_log_in_with_it(auth_client: TestClient) -> None:
-    user = create(auth_client)
-    auth_client.patch(f"/users/{user['id']}", json={"password": "a brand new password"})
-    response = auth_client.get("/secure", auth=(user["email"], "a brand new password"))
-    assert response.status_code == 200
-
-
 @pytest.mark.parametrize(
     "fields", [{"age": -5}, {"email": "nope"}, {"password": "short"}, {"name": None}, {"x": 1}]
 )

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .core.security import hash_password
+from .core.security import hash_password, verify_password
 from .models import User
 from .schemas import UserCreate, UserUpdate
 
@@ -18,6 +18,14 @@ class EmailAlreadyUsedError(Exception):
 
 async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
     return await session.scalar(select(User).where(User.email == email.lower()))
+
+
+async def authenticate(session: AsyncSession, email: str, password: str) -> User | None:
+    """The user with this email and password; unknown emails cost as much as wrong passwords."""
+    user = await get_user_by_email(session, email)
+    stored_hash = user.hashed_password if user else None
+    valid = await anyio.to_thread.run_sync(verify_password, password, stored_hash)
+    return user if user is not None and valid else None
 
 
 async def list_users(session: AsyncSession, *, limit: int, offset: int) -> Sequence[User]:

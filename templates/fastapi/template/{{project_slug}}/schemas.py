@@ -54,6 +54,11 @@ class UserPublic(BaseModel):
     created_at: UtcDatetime
 
 
+class Token(BaseModel):
+    access_token: str
+    token_type: str
+
+
 class Message(BaseModel):
     message: str
 

@@ -11,7 +11,11 @@ from .config import Settings
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    return create_async_engine(settings.sqlalchemy_database_url, pool_pre_ping=True)
+    return create_async_engine(
+        settings.sqlalchemy_database_url,
+        pool_pre_ping=True,  # a connection the server dropped is replaced, not handed out
+        connect_args=settings.database_connect_args,
+    )
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -1,7 +1,7 @@
 from fastapi import APIRouter
 
 from ...schemas import Message
-from ..deps import CurrentUser
+from ..auth import CurrentUser
 from ..responses import UNAUTHORIZED
 
 router = APIRouter(tags=["auth"])

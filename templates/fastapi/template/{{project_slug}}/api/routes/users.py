@@ -7,7 +7,8 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from ... import crud
 from ...models import User
 from ...schemas import UserCreate, UserPublic, UserUpdate
-from ..deps import SessionDep, get_current_user
+from ..auth import get_current_user
+from ..deps import SessionDep
 from ..responses import CONFLICT, NOT_FOUND, UNAUTHORIZED
 
 router = APIRouter(

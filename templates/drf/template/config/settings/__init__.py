@@ -1,0 +1,1 @@
+"""Settings per environment: local (development), test and production, all built on base."""

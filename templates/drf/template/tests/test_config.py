@@ -1,0 +1,146 @@
+import os
+import runpy
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import environ
+import pytest
+from django.core.management import call_command
+
+from config.environment import SettingsError, settings_module
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_settings(module: str, monkeypatch: pytest.MonkeyPatch, **variables: str) -> dict[str, Any]:
+    """Run a settings module afresh with these environment variables (and no others of .env)."""
+    for name in ("SECRET_KEY", "ALLOWED_HOSTS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_module(module)
+
+
+def production_settings(monkeypatch: pytest.MonkeyPatch, **variables: str) -> dict[str, Any]:
+    return load_settings("config.settings.production", monkeypatch, **variables)
+
+
+def manage(*args: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "ENVIRONMENT": "production", **variables}
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_refuses_a_missing_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(SettingsError, match="SECRET_KEY must be set"):
+        production_settings(monkeypatch, ALLOWED_HOSTS="api.example.com")
+
+
+@pytest.mark.parametrize("key", ["", "too-short"], ids=["empty", "short"])
+def test_production_refuses_a_weak_secret_key(monkeypatch: pytest.MonkeyPatch, key: str) -> None:
+    with pytest.raises(SettingsError, match="SECRET_KEY must be set"):
+        production_settings(monkeypatch, SECRET_KEY=key, ALLOWED_HOSTS="api.example.com")
+
+
+def test_production_requires_allowed_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(SettingsError, match="ALLOWED_HOSTS must list"):
+        production_settings(monkeypatch, SECRET_KEY=secrets.token_urlsafe(48))
+
+
+def test_production_accepts_real_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = production_settings(
+        monkeypatch, SECRET_KEY=secrets.token_urlsafe(48), ALLOWED_HOSTS="api.example.com"
+    )
+    assert settings["DEBUG"] is False
+    assert settings["ALLOWED_HOSTS"] == ["api.example.com"]
+    assert settings["SECURE_SSL_REDIRECT"]
+    assert settings["SESSION_COOKIE_SECURE"]
+    assert settings["CSRF_COOKIE_SECURE"]
+    assert settings["SECURE_HSTS_SECONDS"] >= 31536000
+
+
+def test_without_a_secret_key_development_gets_a_random_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = load_settings("config.settings.local", monkeypatch)
+    second = load_settings("config.settings.local", monkeypatch)
+    assert len(first["SECRET_KEY"]) >= 32
+    assert first["SECRET_KEY"] != second["SECRET_KEY"]
+    assert first["DEBUG"] is True
+
+
+def test_production_passes_the_deploy_check() -> None:
+    result = manage(
+        "check",
+        "--deploy",
+        "--settings=config.settings.production",
+        "--fail-level=WARNING",
+        SECRET_KEY=secrets.token_urlsafe(48),
+        ALLOWED_HOSTS="api.example.com",
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_start_stops_with_a_clear_message() -> None:
+    result = manage("check", SECRET_KEY="", ALLOWED_HOSTS="api.example.com")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: SECRET_KEY must be set")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("environment", "module"),
+    [
+        ("development", "config.settings.local"),
+        ("test", "config.settings.test"),
+        ("production", "config.settings.production"),
+    ],
+)
+def test_environment_picks_the_settings_module(
+    monkeypatch: pytest.MonkeyPatch, environment: str, module: str
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", environment)
+    assert settings_module() == module
+
+
+def test_unknown_environment_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "staging")
+    with pytest.raises(SettingsError, match="ENVIRONMENT must be one of"):
+        settings_module()
+
+
+@pytest.mark.parametrize(
+    ("url", "engine", "name"),
+    [
+        ("sqlite:///./app.db", "django.db.backends.sqlite3", "./app.db"),
+        ("sqlite:////app/data/app.db", "django.db.backends.sqlite3", "/app/data/app.db"),
+        ("postgresql://u:p@db:5432/app", "django.db.backends.postgresql", "app"),
+    ],
+)
+def test_database_url_picks_the_django_backend(url: str, engine: str, name: str) -> None:
+    config = environ.Env.db_url_config(url)
+    assert (config["ENGINE"], config["NAME"]) == (engine, name)
+
+
+def test_postgresql_connections_are_pooled_and_time_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load_settings(
+        "config.settings.base", monkeypatch, DATABASE_URL="postgresql://u:p@db:5432/app"
+    )
+    database = settings["DATABASES"]["default"]
+    assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (60, True)
+    assert database["OPTIONS"]["connect_timeout"] == 5
+
+
+def test_migrations_match_the_models(db: None) -> None:
+    """`manage.py makemigrations --check`: a model change without its migration fails here."""
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -1,0 +1,95 @@
+import logging
+
+import pytest
+from django.db import OperationalError, connections
+from rest_framework.test import APIClient
+
+
+def test_health_answers_ok_when_the_database_answers(client: APIClient) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_health_answers_503_when_the_database_does_not(
+    client: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable(*args: object) -> None:
+        raise OperationalError("unable to open database file")
+
+    with monkeypatch.context() as patch:  # undone before the test database is torn down
+        patch.setattr(type(connections["default"]), "cursor", unreachable)
+        response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable"}
+    assert client.get("/health/live").json() == {"status": "ok"}
+
+
+def test_request_id_is_generated_and_returned(client: APIClient) -> None:
+    response = client.get("/health")
+    assert len(response.headers["X-Request-ID"]) == 32
+
+
+def test_request_id_from_the_client_is_kept(client: APIClient) -> None:
+    response = client.get("/health", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["X-Request-ID"] == "abc-123"
+
+
+def test_unsafe_request_id_is_replaced(client: APIClient) -> None:
+    response = client.get("/health", headers={"X-Request-ID": "bad\nid"})
+    assert response.headers["X-Request-ID"] != "bad\nid"
+
+
+def test_one_access_line_per_request(client: APIClient, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="api.access"):
+        client.get("/health", headers={"X-Request-ID": "trace-1"})
+    lines = [record for record in caplog.records if record.name == "api.access"]
+    assert len(lines) == 1
+    assert lines[0].getMessage().startswith("GET /health 200 ")
+    assert getattr(lines[0], "request_id", None) == "trace-1"
+
+
+def test_unhandled_error_is_a_logged_json_500(
+    client: APIClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    with monkeypatch.context() as patch, caplog.at_level(logging.ERROR, logger="api.error"):
+        patch.setattr(type(connections["default"]), "cursor", broken)
+        response = client.get("/health")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal server error"}
+    errors = [record for record in caplog.records if record.name == "api.error"]
+    assert len(errors) == 1
+    assert errors[0].exc_info is not None
+
+
+def test_unknown_path_is_a_json_404(client: APIClient) -> None:
+    response = client.get("/nowhere")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found"}
+
+
+def test_docs_and_schema_are_served(client: APIClient) -> None:
+    response = client.get("/openapi.json")
+    assert response["Content-Type"].startswith("application/json")
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert {"/health", "/health/live", "/secure", "/users", "/users/{user_id}"} <= set(
+        schema["paths"]
+    )
+    assert "put" not in schema["paths"]["/users/{user_id}"]
+    assert {"401", "404", "409", "400"} <= set(
+        schema["paths"]["/users/{user_id}"]["patch"]["responses"]
+    )
+    assert "503" in schema["paths"]["/health"]["get"]["responses"]
+    assert schema["components"]["schemas"]["UserRequest"]["additionalProperties"] is False
+    assert "swagger-ui" in client.get("/docs").content.decode()
+
+
+@pytest.mark.parametrize("header", ["Basic bm9ib2R5Ondyb25n", "Bearer not.a.token"])
+def test_docs_ignore_wrong_credentials(client: APIClient, header: str) -> None:
+    wrong = {"Authorization": header}
+    assert client.get("/openapi.json", headers=wrong).status_code == 200
+    assert client.get("/health", headers=wrong).status_code == 200

@@ -1,0 +1,1 @@
+"""What the whole project shares: logging, the request middleware, health checks, errors."""

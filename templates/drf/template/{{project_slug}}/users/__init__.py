@@ -1,0 +1,1 @@
+"""Users: the accounts of the service, its /users API, /secure, and their admin."""

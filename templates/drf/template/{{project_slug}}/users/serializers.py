@@ -1,0 +1,80 @@
+"""Validation of user input. Strict: unknown fields and wrong JSON types are refused."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from rest_framework import serializers
+
+from .models import MAX_AGE, User
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string only: DRF would turn 42 into "42"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(serializers.EmailField):
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data).lower()
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only: DRF would accept "30", 30.0 and true."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class UserSerializer(serializers.ModelSerializer[User]):
+    # Declared fields: no automatic UniqueValidator on email, the database decides (409).
+    name = StrictCharField(max_length=100)
+    email = StrictEmailField(max_length=254)
+    password = StrictCharField(
+        write_only=True,
+        min_length=8,
+        max_length=128,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+    )
+    age = StrictIntegerField(min_value=0, max_value=MAX_AGE, required=False, allow_null=True)
+
+    class Meta:
+        model = User
+        fields = ("id", "name", "email", "age", "created_at", "password")
+        read_only_fields = ("id", "created_at")
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        """DRF's validation, plus an error for each field the serializer does not know."""
+        errors: dict[str, Any] = {}
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            errors = {str(key): ["Unknown field."] for key in data if key not in writable}
+        try:
+            result: dict[str, Any] = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if not isinstance(error.detail, dict):
+                raise
+            errors = {**error.detail, **errors}
+        if errors:
+            raise serializers.ValidationError(errors)
+        return result
+
+    def create(self, validated_data: dict[str, Any]) -> User:
+        return User.objects.create_user(**validated_data)
+
+    def update(self, instance: User, validated_data: dict[str, Any]) -> User:
+        password = validated_data.pop("password", None)
+        for field, value in validated_data.items():
+            setattr(instance, field, value)
+        if password is not None:
+            instance.set_password(password)
+        instance.save()
+        return instance

@@ -1,0 +1,104 @@
+"""The /users resource (a ModelViewSet) and /secure. Both require an authenticated user."""
+
+from typing import Any, cast
+
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.exceptions import APIException, NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
+
+from ..core.serializers import ErrorSerializer, MessageSerializer
+from .models import User
+from .pagination import LimitOffsetListPagination
+from .serializers import UserSerializer
+
+
+class EmailAlreadyUsed(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Email already used"
+    default_code = "email_already_used"
+
+
+def error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+INVALID = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="Invalid input: each offending field with its messages",
+)
+UNAUTHORIZED = error("Missing or wrong credentials")
+NOT_FOUND = error("User not found")
+CONFLICT = error("Email already used")
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: UserSerializer(many=True), 400: INVALID, 401: UNAUTHORIZED}),
+    create=extend_schema(
+        responses={201: UserSerializer, 400: INVALID, 401: UNAUTHORIZED, 409: CONFLICT}
+    ),
+    retrieve=extend_schema(responses={200: UserSerializer, 401: UNAUTHORIZED, 404: NOT_FOUND}),
+    partial_update=extend_schema(
+        responses={
+            200: UserSerializer,
+            400: INVALID,
+            401: UNAUTHORIZED,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        }
+    ),
+    destroy=extend_schema(responses={204: None, 401: UNAUTHORIZED, 404: NOT_FOUND}),
+)
+@extend_schema(tags=["users"])
+class UserViewSet(viewsets.ModelViewSet[User]):
+    queryset = User.objects.order_by("id")
+    serializer_class = UserSerializer
+    pagination_class = LimitOffsetListPagination
+    lookup_url_kwarg = "user_id"
+    # Any path segment reaches get_object, so /users/1.5 is "User not found" too.
+    lookup_value_regex = "[^/]+"
+    # PATCH updates; there is no PUT in the contract.
+    http_method_names = ("get", "post", "patch", "delete", "head", "options")
+
+    def get_object(self) -> User:
+        """Any id that names no user (unknown, not a number, beyond 64 bits) is a 404."""
+        try:
+            return super().get_object()
+        except (Http404, ValueError, OverflowError):
+            raise NotFound("User not found") from None
+
+    def get_success_headers(self, data: Any) -> dict[str, str]:
+        return {"Location": reverse("user-detail", kwargs={"user_id": data["id"]})}
+
+    def perform_create(self, serializer: BaseSerializer[User]) -> None:
+        self._save(serializer)
+
+    def perform_update(self, serializer: BaseSerializer[User]) -> None:
+        self._save(serializer)
+
+    @staticmethod
+    def _save(serializer: BaseSerializer[User]) -> None:
+        """The unique index on email, not a prior lookup, decides duplicates (no race)."""
+        try:
+            with transaction.atomic():
+                serializer.save()
+        except IntegrityError:
+            raise EmailAlreadyUsed from None
+
+
+class SecureView(APIView):
+    @extend_schema(
+        operation_id="secure",
+        tags=["auth"],
+        responses={200: MessageSerializer, 401: UNAUTHORIZED},
+    )
+    def get(self, request: Request) -> Response:
+        user = cast(User, request.user)  # IsAuthenticated: never the anonymous user here
+        return Response({"message": f"Hello, {user.email}"})

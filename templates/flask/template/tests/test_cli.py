@@ -1,0 +1,27 @@
+from flask.testing import FlaskClient, FlaskCliRunner
+
+
+def test_create_user_then_log_in(runner: FlaskCliRunner, client: FlaskClient) -> None:
+    # As `make createuser` calls it: EMAIL and PASSWORD from the environment.
+    env = {"EMAIL": "Root@Example.com", "PASSWORD": "a long password"}
+    result = runner.invoke(args=["create-user"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Created user root@example.com" in result.output
+    response = client.get("/secure", auth=("root@example.com", "a long password"))
+    assert response.json == {"message": "Hello, root@example.com"}
+
+
+def test_create_user_refuses_invalid_input(runner: FlaskCliRunner, client: FlaskClient) -> None:
+    args = ["create-user", "--email", "root@example.com", "--password", "short"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 2
+    assert "password" in result.output
+    response = client.get("/secure", auth=("root@example.com", "short"))
+    assert response.status_code == 401
+
+
+def test_create_user_refuses_a_used_email(runner: FlaskCliRunner, account: tuple[str, str]) -> None:
+    args = ["create-user", "--email", account[0].upper(), "--password", "another password"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 1
+    assert "already exists" in result.output

@@ -1,0 +1,43 @@
+"""The user service API.
+
+`create_app` is the application factory: `flask --app <package> ...` finds it, and Gunicorn
+calls it with `gunicorn '<package>:create_app()'`.
+"""
+
+from pathlib import Path
+
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+
+from . import errors, request_log
+from .api import health, secure, users
+from .auth import BASIC_AUTH
+from .cli import create_user_command
+from .config import Config
+from .extensions import api, db, migrate
+from .logging import configure_logging
+
+MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the application; without a config, the settings come from the environment."""
+    config = config or Config.from_env()
+    # Logging first, before the app exists, so every logger (Flask's too) uses this setup.
+    configure_logging(config)
+
+    app = Flask(__name__, static_folder=None)  # an API: no static files
+    app.config.from_mapping(config.flask_config())
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.sort_keys = False  # fields in the order the schemas declare them
+
+    request_log.init_app(app)
+    errors.init_app(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIRECTORY))
+    api.init_app(app)
+    api.spec.components.security_scheme("basicAuth", BASIC_AUTH)
+    for blueprint in (health.blp, secure.blp, users.blp):
+        api.register_blueprint(blueprint)
+    app.cli.add_command(create_user_command)
+    return app

@@ -1,0 +1,64 @@
+"""Queries on users, kept apart from HTTP so the API and the command line share them."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from .extensions import db
+from .models import User
+from .schemas import UserCreate, UserUpdate
+from .security import hash_password
+
+
+class EmailAlreadyUsedError(Exception):
+    """Another user already has this email."""
+
+
+def get_user_by_email(email: str) -> User | None:
+    user: User | None = db.session.execute(
+        db.select(User).where(User.email == email.lower())
+    ).scalar_one_or_none()
+    return user
+
+
+def list_users(*, limit: int, offset: int) -> Sequence[User]:
+    query = db.select(User).order_by(User.id).limit(limit).offset(offset)
+    users: Sequence[User] = db.session.execute(query).scalars().all()
+    return users
+
+
+def create_user(user_in: UserCreate) -> User:
+    user = User(
+        name=user_in["name"],
+        email=user_in["email"],
+        age=user_in.get("age"),
+        hashed_password=hash_password(user_in["password"]),
+    )
+    db.session.add(user)
+    _commit()
+    return user
+
+
+def update_user(user: User, changes: UserUpdate) -> User:
+    values: dict[str, Any] = dict(changes)
+    if "password" in values:
+        values["hashed_password"] = hash_password(values.pop("password"))
+    for field, value in values.items():
+        setattr(user, field, value)
+    _commit()
+    return user
+
+
+def delete_user(user: User) -> None:
+    db.session.delete(user)
+    db.session.commit()
+
+
+def _commit() -> None:
+    """Commit; the unique index on email, not a prior lookup, decides duplicates (no race)."""
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise EmailAlreadyUsedError from error

@@ -1,0 +1,118 @@
+"""Request and response bodies (marshmallow). Input is strict: unknown fields, nulls and
+wrong types are refused; the TypedDicts describe what a schema loads."""
+
+from datetime import UTC, datetime
+from typing import Any, TypedDict
+
+from marshmallow import RAISE, Schema, fields, validate
+
+
+class Text(fields.String):
+    """A string that can be stored: refuses lone surrogates, which UTF-8 cannot encode."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            raise self.make_error("invalid_utf8") from None
+        return text
+
+
+class Email(Text, fields.Email):
+    """An email address, stored lowercase."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).lower()
+
+
+class StrictInteger(fields.Integer):
+    """A JSON integer: refuses strings, floats and booleans (Python counts those as ints)."""
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+class UtcDateTime(fields.DateTime):
+    """ISO 8601 with a time zone: SQLite forgets it, and every stored time is UTC."""
+
+    def _serialize(
+        self, value: Any, attr: str | None, obj: Any, **kwargs: Any
+    ) -> str | float | None:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+def name_field(**kwargs: Any) -> Text:
+    return Text(validate=validate.Length(min=1, max=100), **kwargs)
+
+
+def email_field(**kwargs: Any) -> Email:
+    return Email(validate=validate.Length(max=254), **kwargs)
+
+
+def password_field(**kwargs: Any) -> Text:
+    return Text(validate=validate.Length(min=8, max=128), load_only=True, **kwargs)
+
+
+def age_field(**kwargs: Any) -> StrictInteger:
+    return StrictInteger(validate=validate.Range(min=0, max=150), allow_none=True, **kwargs)
+
+
+class StrictInput(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class UserCreateSchema(StrictInput):
+    name = name_field(required=True)
+    email = email_field(required=True)
+    password = password_field(required=True)
+    age = age_field(load_default=None)
+
+
+class UserUpdateSchema(StrictInput):
+    """Every field optional; name, email and password may not be null."""
+
+    name = name_field()
+    email = email_field()
+    password = password_field()
+    age = age_field()
+
+
+class UserSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    email = fields.String(required=True)
+    age = fields.Integer(required=True, allow_none=True)
+    created_at = UtcDateTime(required=True)
+
+
+class PageSchema(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**63 - 1))
+
+
+class MessageSchema(Schema):
+    message = fields.String(required=True)
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True)
+
+
+class UserCreate(TypedDict):
+    name: str
+    email: str
+    password: str
+    age: int | None
+
+
+class UserUpdate(TypedDict, total=False):
+    name: str
+    email: str
+    password: str
+    age: int | None
