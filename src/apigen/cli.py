@@ -13,6 +13,7 @@ from . import __version__, catalogue
 
 if TYPE_CHECKING:
     from .generation import Project
+    from .update import UpdateResult
 
 NEW_EXAMPLES = """\
 Examples:
@@ -181,6 +182,84 @@ def _verify(project: Path) -> None:
             _fail(f"{step.title} failed; the project is in {project}", 1)
         console.print(f"[green]ok[/green] {step.title}")
     console.print("[green]The project installs and its tests pass.[/green]")
+
+
+UPDATE_EXAMPLES = """\
+Examples:
+
+\b
+  apigen update                         # to the installed apigen's templates
+  apigen update --dry-run               # each file: new, unchanged, merged cleanly, conflicting
+  apigen update -d log_format=json      # change an answer after generation
+  apigen update path/to/my-api --to-version 0.2.0
+"""
+
+
+@app.command(epilog=UPDATE_EXAMPLES)
+def update(
+    project: Annotated[
+        Path, typer.Argument(help="The generated project, committed (a clean git work tree).")
+    ] = Path("."),
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", metavar="KEY=VALUE", help="Change an answer; repeatable."),
+    ] = None,
+    to_version: Annotated[
+        str | None,
+        typer.Option("--to-version", help="apigen version to update to; default: this one."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would happen to each file; write none.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    """Bring template improvements into a generated project, keeping your edits."""
+    from .generation import GenerationError, parse_data
+    from .update import update_project
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        result = update_project(
+            project, data=parse_data(data or []), to_version=to_version, dry_run=dry_run
+        )
+    except (GenerationError, catalogue.TemplateNotFoundError) as error:
+        if debug:
+            raise
+        _fail(str(error), getattr(error, "exit_code", 1))
+    except KeyboardInterrupt:
+        if dry_run:
+            _fail("interrupted; nothing was written", 130)
+        _fail(
+            "interrupted; the work tree was clean before, so `git reset --hard && git clean -fd` "
+            "undoes what the update wrote",
+            130,
+        )
+    _report_update(result)
+    raise typer.Exit(result.exit_code)
+
+
+def _report_update(result: "UpdateResult") -> None:
+    versions = f"{result.from_version} -> {result.to_version}"
+    if result.dry_run:
+        typer.echo(f"Would update {result.project} ({versions}); nothing written:")
+        shown = sorted(result.files)
+    elif result.changed:
+        typer.echo(f"Updated {result.project} ({versions}):")
+        shown = list(result.changed)
+    else:
+        typer.echo(f"{result.project} is up to date ({result.to_version}); nothing changed.")
+        return
+    for path in shown:
+        typer.echo(f"  {result.files[path]:<15} {path}")
+    if result.conflicts:
+        typer.echo(
+            f"\n{len(result.conflicts)} conflicting file(s): "
+            f"{', '.join(result.conflicts)}. Edit the <<<<<<< ... >>>>>>> blocks, "
+            "then `git add` each file.",
+            err=True,
+        )
+    elif result.changed and not result.dry_run:
+        typer.echo("\nReview with `git diff`, run `make check`, then commit.")
 
 
 @app.command("list", epilog=LIST_EXAMPLES)

@@ -15,6 +15,9 @@ def error(description: str) -> dict[str, Any]:
 
 Responses = dict[int | str, dict[str, Any]]
 
-UNAUTHORIZED: Responses = {401: error("Missing or wrong credentials")}
+UNAUTHORIZED: Responses = {
+    401: error("Missing or wrong credentials"),
+    429: error("Too many requests from this client; retry later"),
+}
 NOT_FOUND: Responses = {404: error("User not found")}
 CONFLICT: Responses = {409: error("Email already used")}

@@ -1,4 +1,5 @@
-"""Request context: a request id, one access line per request, and a JSON 500 as last resort."""
+"""Request context: a request id, security headers, a body size limit, one access line per
+request, and a JSON 500 as last resort."""
 
 import logging
 import re
@@ -16,19 +17,30 @@ error_logger = logging.getLogger("api.error")
 
 # Incoming ids are echoed into logs and headers, so only a safe shape is accepted.
 VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class BodyTooLargeError(Exception):
+    """The client sent more than the configured maximum body size."""
 
 
 class RequestContextMiddleware:
     """Pure ASGI middleware, so it adds no task or buffering to each request."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = Headers(scope=scope).get("x-request-id", "")
+        headers = Headers(scope=scope)
+        incoming = headers.get("x-request-id", "")
         request_id = incoming if VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         request_id_var.set(request_id)
         status_code = 500
@@ -40,11 +52,30 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status_code = message["status"]
                 response_started = True
-                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+                response_headers = MutableHeaders(scope=message)
+                response_headers.append("X-Request-ID", request_id)
+                for name, value in SECURITY_HEADERS.items():
+                    response_headers.setdefault(name, value)
             await send(message)
 
+        received = 0
+
+        async def receive_within_limit() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_body_bytes:
+                raise BodyTooLargeError
+            return message
+
         try:
-            await self.app(scope, receive, send_with_request_id)
+            if int(headers.get("content-length") or 0) > self.max_body_bytes:
+                raise BodyTooLargeError
+            await self.app(scope, receive_within_limit, send_with_request_id)
+        except BodyTooLargeError:
+            if not response_started:
+                response = JSONResponse({"detail": "Request body too large"}, status_code=413)
+                await response(scope, receive, send_with_request_id)
         except Exception:
             error_logger.exception("Unhandled error")
             if not response_started:

@@ -1,10 +1,11 @@
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from ...schemas import Message
 from ..auth import CurrentUser
+from ..deps import rate_limit
 from ..responses import UNAUTHORIZED
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], dependencies=[Depends(rate_limit)])
 
 
 @router.get("/secure", responses=UNAUTHORIZED)

@@ -8,13 +8,13 @@ from ... import crud
 from ...models import User
 from ...schemas import UserCreate, UserPublic, UserUpdate
 from ..auth import get_current_user
-from ..deps import SessionDep
+from ..deps import SessionDep, rate_limit
 from ..responses import CONFLICT, NOT_FOUND, UNAUTHORIZED
 
 router = APIRouter(
     prefix="/users",
     tags=["users"],
-    dependencies=[Depends(get_current_user)],
+    dependencies=[Depends(rate_limit), Depends(get_current_user)],
     responses=UNAUTHORIZED,
 )
 
