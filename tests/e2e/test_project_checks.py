@@ -2,6 +2,10 @@
 generation, without edits."""
 
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -28,3 +32,20 @@ def test_own_tests_pass(project: GeneratedProject) -> None:
     result = project.make("test")
     assert re.search(r"\d+ passed", result.stdout)
     assert " failed" not in result.stdout
+
+
+def test_dockerfile_is_lint_clean_non_root_with_healthcheck(project: GeneratedProject) -> None:
+    dockerfile = project.path / "Dockerfile"
+    if project.spec.answers["docker"] == "false":
+        assert not dockerfile.exists()
+        return
+    hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent))
+    assert hadolint, "hadolint is a development dependency: run make install"
+    result = subprocess.run([hadolint, str(dockerfile)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+    text = dockerfile.read_text()
+    users = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
+    assert users, "no USER instruction"
+    assert users[-1].split(":")[0] not in ("root", "0")
+    assert re.search(r"^HEALTHCHECK .*/health", text, re.MULTILINE | re.DOTALL)
+    assert "curl" not in text
