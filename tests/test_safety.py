@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from apigen import catalogue
 from apigen.cli import app
 
 
@@ -58,9 +59,12 @@ TEXT = st.lists(st.one_of(st.text(max_size=12), st.sampled_from(FRAGMENTS)), max
 )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.parametrize("framework", catalogue.frameworks())
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=TEXT, description=TEXT)
-def test_any_name_and_description_is_refused_or_safe(name: str, description: str) -> None:
+def test_any_name_and_description_is_refused_or_safe(
+    framework: str, name: str, description: str
+) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         parent = Path(scratch)
         result = runner.invoke(
@@ -69,7 +73,7 @@ def test_any_name_and_description_is_refused_or_safe(name: str, description: str
                 "new",
                 str(parent / "api"),
                 "-f",
-                "fastapi",
+                framework,
                 "--defaults",
                 "--no-git",
                 "-d",

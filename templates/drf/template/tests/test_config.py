@@ -133,9 +133,9 @@ def test_database_url_picks_the_django_backend(url: str, engine: str, name: str)
 
 
 def test_postgresql_connections_are_pooled_and_time_out(monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = load_settings(
-        "config.settings.base", monkeypatch, DATABASE_URL="postgresql://u:p@db:5432/app"
-    )
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db:5432/app")
+    # By path: the module itself is imported already (the test settings build on it).
+    settings = runpy.run_path(str(PROJECT_ROOT / "config" / "settings" / "base.py"))
     database = settings["DATABASES"]["default"]
     assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (60, True)
     assert database["OPTIONS"]["connect_timeout"] == 5

@@ -62,6 +62,18 @@ def test_invalid_users_are_refused_and_not_stored(
     assert [user["email"] for user in auth_client.get("/users").json()] == ["ada@example.com"]
 
 
+@pytest.mark.parametrize(("given", "stored"), [(30.0, 30), (0, 0)])
+def test_age_may_be_a_whole_json_number(auth_client: TestClient, given: float, stored: int) -> None:
+    response = auth_client.post("/users", json=NEW_USER | {"age": given})
+    assert response.status_code == 201
+    assert response.json()["age"] == stored
+
+
+@pytest.mark.parametrize("age", [30.5, True, "30"])
+def test_age_must_be_a_whole_number(auth_client: TestClient, age: object) -> None:
+    assert auth_client.post("/users", json=NEW_USER | {"age": age}).status_code == 422
+
+
 def test_missing_name_is_refused(auth_client: TestClient) -> None:
     fields = {key: value for key, value in NEW_USER.items() if key != "name"}
     response = auth_client.post("/users", json=fields)

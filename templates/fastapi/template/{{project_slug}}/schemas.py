@@ -3,12 +3,30 @@
 from datetime import UTC, datetime
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(str.lower)]
 Password = Annotated[str, Field(min_length=8, max_length=128)]
-Age = Annotated[int, Field(ge=0, le=150)]
+
+
+def _whole_number(value: object) -> object:
+    """JSON counts 30.0 as an integer, as JSON Schema does; text and booleans stay refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Age = Annotated[int, Field(ge=0, le=150), BeforeValidator(_whole_number)]
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -31,9 +49,10 @@ class UserCreate(StrictInput):
 
 
 class UserUpdate(StrictInput):
-    name: Name | None = None
-    email: Email | None = None
-    password: Password | None = None
+    # Omitted means unchanged; null is refused (the schema does not offer it), except for age.
+    name: Name | SkipJsonSchema[None] = None
+    email: Email | SkipJsonSchema[None] = None
+    password: Password | SkipJsonSchema[None] = None
     age: Age | None = None
 
     @model_validator(mode="after")

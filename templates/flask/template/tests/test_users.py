@@ -51,6 +51,7 @@ def test_age_is_optional(auth_client: FlaskClient) -> None:
         ({"age": True}, "age"),
         ({"name": 42}, "name"),
         ({"name": "x" * 101}, "name"),
+        ({"name": "Gr\x00ce"}, "name"),
         ({"is_admin": True}, "is_admin"),
     ],
     ids=[
@@ -63,6 +64,7 @@ def test_age_is_optional(auth_client: FlaskClient) -> None:
         "age-as-boolean",
         "name-as-number",
         "long-name",
+        "nul-in-name",
         "unknown-field",
     ],
 )
@@ -132,13 +134,6 @@ def test_update_changes_only_the_given_fields(auth_client: FlaskClient) -> None:
     response = auth_client.patch(f"/users/{user['id']}", json={"age": 37})
     assert response.status_code == 200
     assert response.json == user | {"age": 37}
-
-
-def test_update_of_password_lets_the_user_log_in_with_it(auth_client: FlaskClient) -> None:
-    user = create(auth_client)
-    auth_client.patch(f"/users/{user['id']}", json={"password": "a brand new password"})
-    response = auth_client.get("/secure", auth=(user["email"], "a brand new password"))
-    assert response.status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,8 @@ from pathlib import Path
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from . import errors, request_log
+from . import auth, errors, request_log
 from .api import health, secure, users
-from .auth import BASIC_AUTH
 from .cli import create_user_command
 from .config import Config
 from .extensions import api, db, migrate
@@ -36,7 +35,7 @@ def create_app(config: Config | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIRECTORY))
     api.init_app(app)
-    api.spec.components.security_scheme("basicAuth", BASIC_AUTH)
+    auth.init_app(api)  # the OpenAPI security scheme (and POST /token for bearer tokens)
     for blueprint in (health.blp, secure.blp, users.blp):
         api.register_blueprint(blueprint)
     app.cli.add_command(create_user_command)

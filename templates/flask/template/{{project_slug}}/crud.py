@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from .extensions import db
 from .models import User
 from .schemas import UserCreate, UserUpdate
-from .security import hash_password
+from .security import hash_password, verify_password
 
 
 class EmailAlreadyUsedError(Exception):
@@ -20,6 +20,14 @@ def get_user_by_email(email: str) -> User | None:
         db.select(User).where(User.email == email.lower())
     ).scalar_one_or_none()
     return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user with this email and password; unknown emails cost as much as wrong passwords."""
+    # An email with a NUL character (which PostgreSQL cannot even compare) matches nobody.
+    user = get_user_by_email(email) if "\x00" not in email else None
+    valid = verify_password(password, user.hashed_password if user else None)
+    return user if user is not None and valid else None
 
 
 def list_users(*, limit: int, offset: int) -> Sequence[User]:

@@ -13,8 +13,8 @@ from werkzeug.exceptions import HTTPException
 
 error_logger = logging.getLogger("api.error")
 
-# webargs names the request body "json"; answers call it "body", as the OpenAPI schema does.
-LOCATIONS = {"json": "body"}
+# webargs names the request body "json" or "form"; answers call it "body", as FastAPI does.
+LOCATIONS = {"json": "body", "form": "body"}
 
 ErrorBody = tuple[dict[str, Any], int, dict[str, str]]
 

@@ -1,6 +1,5 @@
 """Flask extensions, created once here and bound to each application in `create_app`."""
 
-from flask_httpauth import HTTPBasicAuth
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
@@ -15,4 +14,3 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = Api()
-auth = HTTPBasicAuth()

@@ -4,11 +4,12 @@ wrong types are refused; the TypedDicts describe what a schema loads."""
 from datetime import UTC, datetime
 from typing import Any, TypedDict
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 
 class Text(fields.String):
-    """A string that can be stored: refuses lone surrogates, which UTF-8 cannot encode."""
+    """A string that can be stored: refuses lone surrogates, which UTF-8 cannot encode, and
+    NUL characters, which PostgreSQL cannot store."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -16,6 +17,8 @@ class Text(fields.String):
             text.encode()
         except UnicodeEncodeError:
             raise self.make_error("invalid_utf8") from None
+        if "\x00" in text:
+            raise ValidationError("Must not contain NUL characters.")
         return text
 
 
@@ -36,13 +39,14 @@ class StrictInteger(fields.Integer):
 
 
 class UtcDateTime(fields.DateTime):
-    """ISO 8601 with a time zone: SQLite forgets it, and every stored time is UTC."""
+    """ISO 8601 in UTC: SQLite forgets the time zone (every stored time is UTC), and
+    PostgreSQL answers in the session's time zone."""
 
     def _serialize(
         self, value: Any, attr: str | None, obj: Any, **kwargs: Any
     ) -> str | float | None:
-        if isinstance(value, datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
+        if isinstance(value, datetime):
+            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         return super()._serialize(value, attr, obj, **kwargs)
 
 

@@ -20,4 +20,5 @@ UNAUTHORIZED: Responses = {
     429: error("Too many requests from this client; retry later"),
 }
 NOT_FOUND: Responses = {404: error("User not found")}
+MALFORMED: Responses = {400: error("The body is not valid JSON")}
 CONFLICT: Responses = {409: error("Email already used")}

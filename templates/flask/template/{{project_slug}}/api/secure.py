@@ -2,8 +2,7 @@
 
 from flask_smorest import Blueprint
 
-from ..auth import AUTHENTICATED
-from ..extensions import auth
+from ..auth import AUTHENTICATED, auth
 from ..models import User
 from ..schemas import MessageSchema
 

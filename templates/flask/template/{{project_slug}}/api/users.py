@@ -8,9 +8,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from .. import crud
-from ..auth import AUTHENTICATED
+from ..auth import AUTHENTICATED, auth
 from ..errors import ErrorSchema
-from ..extensions import auth, db
+from ..extensions import db
 from ..models import User
 from ..schemas import (
     PageSchema,

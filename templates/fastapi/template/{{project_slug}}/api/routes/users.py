@@ -9,7 +9,7 @@ from ...models import User
 from ...schemas import UserCreate, UserPublic, UserUpdate
 from ..auth import get_current_user
 from ..deps import SessionDep, rate_limit
-from ..responses import CONFLICT, NOT_FOUND, UNAUTHORIZED
+from ..responses import CONFLICT, MALFORMED, NOT_FOUND, UNAUTHORIZED
 
 router = APIRouter(
     prefix="/users",
@@ -35,7 +35,7 @@ def _conflict() -> HTTPException:
     return HTTPException(status_code=status.HTTP_409_CONFLICT, detail="Email already used")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=CONFLICT)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=CONFLICT | MALFORMED)
 async def create_user(
     session: SessionDep, user_in: UserCreate, request: Request, response: Response
 ) -> UserPublic:
@@ -62,7 +62,7 @@ async def read_user(user: UserOr404) -> UserPublic:
     return UserPublic.model_validate(user)
 
 
-@router.patch("/{user_id}", responses=NOT_FOUND | CONFLICT)
+@router.patch("/{user_id}", responses=NOT_FOUND | CONFLICT | MALFORMED)
 async def update_user(session: SessionDep, user: UserOr404, user_in: UserUpdate) -> UserPublic:
     try:
         user = await crud.update_user(session, user, user_in)
