@@ -74,6 +74,13 @@ def test_age_must_be_a_whole_number(auth_client: TestClient, age: object) -> Non
     assert auth_client.post("/users", json=NEW_USER | {"age": age}).status_code == 422
 
 
+@pytest.mark.parametrize("email", ["qa@example.test", "o'brien@example.com"])
+def test_any_syntactically_valid_email_is_accepted(auth_client: TestClient, email: str) -> None:
+    response = auth_client.post("/users", json=NEW_USER | {"email": email})
+    assert response.status_code == 201
+    assert response.json()["email"] == email
+
+
 def test_missing_name_is_refused(auth_client: TestClient) -> None:
     fields = {key: value for key, value in NEW_USER.items() if key != "name"}
     response = auth_client.post("/users", json=fields)
