@@ -41,8 +41,15 @@ def apigen_new(scratch: Path) -> list[str]:
 
 def copier_copy(scratch: Path) -> list[str]:
     data = [f"--data={answer}" for answer in ANSWERS]
-    return [str(BIN / "copier"), "copy", "--defaults", "--quiet", *data, str(REPOSITORY),
-            str(scratch / "p")]
+    return [
+        str(BIN / "copier"),
+        "copy",
+        "--defaults",
+        "--quiet",
+        *data,
+        str(REPOSITORY),
+        str(scratch / "p"),
+    ]
 
 
 def report(name: str, seconds: float, baseline: float, target: float) -> None:

@@ -463,3 +463,37 @@ def test_importing_update_does_not_import_copier() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def project_files(project: Path) -> dict[str, str]:
+    """Every file a project holds, but its secrets (.env) and git's own."""
+    return {
+        str(path.relative_to(project)): path.read_text()
+        for path in project.rglob("*")
+        if path.is_file() and ".git" not in path.parts and path.name != ".env"
+    }
+
+
+@pytest.mark.parametrize("framework", catalogue.frameworks())
+@pytest.mark.parametrize(
+    ("option", "off", "on"),
+    [("docker", "false", "true"), ("auth", "basic", "token"), ("database", "sqlite", "postgresql")],
+)
+def test_adding_an_option_later_equals_choosing_it_at_start(
+    home: Path,
+    releases: Releases,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    framework: str,
+    option: str,
+    off: str,
+    on: str,
+) -> None:
+    install(monkeypatch, releases.first)
+    base = {"framework": framework, "project_name": "Later"}
+    later = generation.generate(tmp_path / "later" / "api", base | {option: off}, defaults=True)
+    bootstrap.init_git(later.destination, later.answers)
+    result = update_project(later.destination, data={option: on})
+    assert result.conflicts == ()
+    at_start = generation.generate(tmp_path / "start" / "api", base | {option: on}, defaults=True)
+    assert project_files(later.destination) == project_files(at_start.destination)
