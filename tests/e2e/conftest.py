@@ -24,10 +24,13 @@ import pytest
 from psycopg import sql
 
 from .matrix import ProjectSpec, project_specs
+from .proxy import DatabaseProxy
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "a long admin password"
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
+# Served PostgreSQL projects reach the server through a proxy that tests can cut (an outage).
+DATABASE_PROXIES: dict[str, DatabaseProxy] = {}
 # Variables a developer's shell may set that would change what the generated project does.
 PROJECT_VARIABLES = ("DATABASE_URL", "ENVIRONMENT", "SECRET_KEY", "LOG_FORMAT", "LOG_LEVEL")
 STEP_TIMEOUT = 900
@@ -49,6 +52,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 ALL_PROJECTS = _spec_params(project_specs())
 SERVED_PROJECTS = _spec_params([spec for spec in project_specs() if spec.served])
+SERVED_POSTGRESQL_PROJECTS = _spec_params(
+    [spec for spec in project_specs() if spec.served and spec.answers["database"] == "postgresql"]
+)
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,11 @@ def _generate(spec: ProjectSpec, root: Path) -> GeneratedProject:
     if spec.answers["database"] == "postgresql":
         unique = f"apigen_{spec.id.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
         env["DATABASE_URL"] = _recreate_database(unique)
+        if spec.served:
+            proxy = DatabaseProxy(upstream=("127.0.0.1", 5432), port=_free_port())
+            proxy.start()
+            DATABASE_PROXIES[spec.id] = proxy
+            env["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:{proxy.port}/{unique}"
     files = tuple(p for p in path.rglob("*") if p.is_file())
     return GeneratedProject(spec=spec, path=path, env=env, files=files)
 
