@@ -1,8 +1,11 @@
 """Fixtures: every test runs in a transaction on a test database, rolled back afterwards.
 The authenticated client lives in authentication.py, which matches this project's scheme."""
 
+from collections.abc import Iterator
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from .authentication import auth_client
@@ -11,6 +14,14 @@ __all__ = ["auth_client"]
 
 EMAIL = "ada@example.com"
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> Iterator[None]:
+    """The throttle counts requests in the cache: each test starts with none counted."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

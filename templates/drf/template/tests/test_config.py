@@ -141,6 +141,54 @@ def test_postgresql_connections_are_pooled_and_time_out(monkeypatch: pytest.Monk
     assert database["OPTIONS"]["connect_timeout"] == 5
 
 
+def base_settings(monkeypatch: pytest.MonkeyPatch, **variables: str) -> dict[str, Any]:
+    """config/settings/base.py run afresh (by path: the module itself is imported already)."""
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(PROJECT_ROOT / "config" / "settings" / "base.py"))
+
+
+def test_security_settings_have_their_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("RATE_LIMIT", "MAX_BODY_BYTES", "DOCS_ENABLED", "CORS_ORIGINS"):
+        monkeypatch.delenv(name, raising=False)
+    settings = base_settings(monkeypatch)
+    assert settings["RATE_LIMIT"] == "600/minute"
+    assert settings["MAX_BODY_BYTES"] == 1_048_576
+    assert settings["DOCS_ENABLED"] is True
+    assert "corsheaders.middleware.CorsMiddleware" not in settings["MIDDLEWARE"]
+
+
+def test_cors_origins_turn_cors_on_with_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = base_settings(monkeypatch, CORS_ORIGINS="https://a.example.com, http://b.test:8080")
+    assert settings["CORS_ALLOWED_ORIGINS"] == ["https://a.example.com", "http://b.test:8080"]
+    assert settings["CORS_ALLOW_CREDENTIALS"] is True
+    assert "corsheaders.middleware.CorsMiddleware" in settings["MIDDLEWARE"]
+
+
+def test_cors_wildcard_never_allows_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = base_settings(monkeypatch, CORS_ORIGINS="*")
+    assert settings["CORS_ALLOW_ALL_ORIGINS"] is True
+    assert settings["CORS_ALLOW_CREDENTIALS"] is False
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RATE_LIMIT", "600"),
+        ("RATE_LIMIT", "lots/minute"),
+        ("RATE_LIMIT", "600/fortnight"),
+        ("MAX_BODY_BYTES", "1MB"),
+        ("MAX_BODY_BYTES", "0"),
+        ("CORS_ORIGINS", "app.example.com"),
+    ],
+)
+def test_wrong_security_settings_are_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    with pytest.raises(SettingsError, match=f"{name} must"):
+        base_settings(monkeypatch, **{name: value})
+
+
 def test_migrations_match_the_models(db: None) -> None:
     """`manage.py makemigrations --check`: a model change without its migration fails here."""
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -1,7 +1,9 @@
 import logging
 
 import pytest
+from django.conf import settings
 from django.db import OperationalError, connections
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 
@@ -57,9 +59,11 @@ def test_unhandled_error_is_a_logged_json_500(
 
     with monkeypatch.context() as patch, caplog.at_level(logging.ERROR, logger="api.error"):
         patch.setattr(type(connections["default"]), "cursor", broken)
-        response = client.get("/health")
+        response = client.get("/health", headers={"X-Request-ID": "err-1"})
     assert response.status_code == 500
     assert response.json() == {"detail": "Internal server error"}
+    assert response.headers["X-Request-ID"] == "err-1"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
     errors = [record for record in caplog.records if record.name == "api.error"]
     assert len(errors) == 1
     assert errors[0].exc_info is not None
@@ -84,6 +88,9 @@ def test_docs_and_schema_are_served(client: APIClient) -> None:
         schema["paths"]["/users/{user_id}"]["patch"]["responses"]
     )
     assert "503" in schema["paths"]["/health"]["get"]["responses"]
+    for path in ("/secure", "/users", "/users/{user_id}"):
+        for operation in schema["paths"][path].values():
+            assert {"401", "429"} <= set(operation["responses"])
     assert schema["components"]["schemas"]["UserRequest"]["additionalProperties"] is False
     assert "swagger-ui" in client.get("/docs").content.decode()
 
@@ -93,3 +100,59 @@ def test_docs_ignore_wrong_credentials(client: APIClient, header: str) -> None:
     wrong = {"Authorization": header}
     assert client.get("/openapi.json", headers=wrong).status_code == 200
     assert client.get("/health", headers=wrong).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/health", "/nowhere", "/secure"])
+def test_security_headers_are_set(client: APIClient, path: str) -> None:
+    headers = client.get(path).headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_cors_is_off_unless_origins_are_configured(client: APIClient) -> None:
+    preflight = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"}
+    response = client.options("/users", headers=preflight)
+    assert "Access-Control-Allow-Origin" not in response.headers
+    # What config/settings/base.py does when CORS_ORIGINS is set.
+    middleware = list(settings.MIDDLEWARE)
+    middleware.insert(
+        middleware.index("django.middleware.clickjacking.XFrameOptionsMiddleware") + 1,
+        "corsheaders.middleware.CorsMiddleware",
+    )
+    with override_settings(CORS_ALLOWED_ORIGINS=["https://app.example.com"], MIDDLEWARE=middleware):
+        response = APIClient().options("/users", headers=preflight)
+        other = {**preflight, "Origin": "https://evil.example.com"}
+        refused = APIClient().options("/users", headers=other)
+    assert response.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    assert "Access-Control-Allow-Origin" not in refused.headers
+
+
+@override_settings(DOCS_ENABLED=False)
+def test_docs_can_be_switched_off(client: APIClient) -> None:
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not found"}
+
+
+def test_oversized_body_is_413(auth_client: APIClient) -> None:
+    body = {"name": "x" * (settings.MAX_BODY_BYTES + 1)}
+    response = auth_client.post("/users", body)
+    assert response.status_code == 413
+    assert response.json() == {"detail": "Request body too large"}
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+@override_settings(RATE_LIMIT="3/minute")
+def test_clients_over_the_rate_limit_get_429(client: APIClient) -> None:
+    statuses = [client.get("/secure").status_code for _ in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    response = client.get("/users")
+    assert response.status_code == 429
+    assert response.json() == {"detail": "Too many requests"}
+    assert int(response.headers["Retry-After"]) > 0
+    # The public endpoints are not rate limited.
+    assert client.get("/health").status_code == 200
+    assert client.get("/openapi.json").status_code == 200

@@ -206,3 +206,10 @@ def test_delete_then_get_is_404(auth_client: APIClient) -> None:
     assert auth_client.delete(f"/users/{user['id']}").status_code == 204
     assert auth_client.get(f"/users/{user['id']}").status_code == 404
     assert auth_client.delete(f"/users/{user['id']}").status_code == 404
+
+
+@pytest.mark.parametrize("email", ["qa@example.test", "o'brien@example.com", "a|b@x.example"])
+def test_any_syntactically_valid_email_is_accepted(auth_client: APIClient, email: str) -> None:
+    response = auth_client.post("/users", NEW_USER | {"email": email}, format="json")
+    assert response.status_code == 201
+    assert response.json()["email"] == email

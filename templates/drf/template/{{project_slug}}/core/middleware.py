@@ -1,4 +1,5 @@
-"""Request context: a request id, one access line per request, and a JSON 500 as last resort."""
+"""Request context (a request id, one access line per request, and a JSON 500 as last
+resort), and the request body size limit."""
 
 import logging
 import re
@@ -6,6 +7,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 
@@ -58,3 +60,22 @@ class RequestContextMiddleware:
         response = JsonResponse({"detail": "Internal server error"}, status=500)
         response._has_been_logged = True  # type: ignore[attr-defined]  # not again by Django
         return response
+
+
+class BodySizeLimitMiddleware:
+    """A body larger than MAX_BODY_BYTES (by its Content-Length) is refused before it is read.
+
+    Without a Content-Length, Django reads no body at all, so none gets past this limit.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_BODY_BYTES:
+            return JsonResponse({"detail": "Request body too large"}, status=413)
+        return self.get_response(request)

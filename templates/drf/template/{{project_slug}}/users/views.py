@@ -1,4 +1,5 @@
-"""The /users resource (a ModelViewSet) and /secure. Both require an authenticated user."""
+"""The /users resource (a ModelViewSet) and /secure. Both require an authenticated user, and
+are rate limited (RATE_LIMIT per client address)."""
 
 from typing import Any, cast
 
@@ -15,6 +16,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from ..core.serializers import ErrorSerializer, MessageSerializer
+from ..core.views import ThrottleFirstMixin
 from .models import User
 from .pagination import LimitOffsetListPagination
 from .serializers import UserSerializer
@@ -35,29 +37,30 @@ INVALID = OpenApiResponse(
     description="Invalid input: each offending field with its messages",
 )
 UNAUTHORIZED = error("Missing or wrong credentials")
+TOO_MANY_REQUESTS = error("Too many requests from this client; retry later")
+# What every rate-limited, authenticated operation can answer besides its own statuses.
+PROTECTED = {401: UNAUTHORIZED, 429: TOO_MANY_REQUESTS}
 NOT_FOUND = error("User not found")
 CONFLICT = error("Email already used")
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: UserSerializer(many=True), 400: INVALID, 401: UNAUTHORIZED}),
-    create=extend_schema(
-        responses={201: UserSerializer, 400: INVALID, 401: UNAUTHORIZED, 409: CONFLICT}
-    ),
-    retrieve=extend_schema(responses={200: UserSerializer, 401: UNAUTHORIZED, 404: NOT_FOUND}),
+    list=extend_schema(responses={200: UserSerializer(many=True), 400: INVALID, **PROTECTED}),
+    create=extend_schema(responses={201: UserSerializer, 400: INVALID, **PROTECTED, 409: CONFLICT}),
+    retrieve=extend_schema(responses={200: UserSerializer, **PROTECTED, 404: NOT_FOUND}),
     partial_update=extend_schema(
         responses={
             200: UserSerializer,
             400: INVALID,
-            401: UNAUTHORIZED,
+            **PROTECTED,
             404: NOT_FOUND,
             409: CONFLICT,
         }
     ),
-    destroy=extend_schema(responses={204: None, 401: UNAUTHORIZED, 404: NOT_FOUND}),
+    destroy=extend_schema(responses={204: None, **PROTECTED, 404: NOT_FOUND}),
 )
 @extend_schema(tags=["users"])
-class UserViewSet(viewsets.ModelViewSet[User]):
+class UserViewSet(ThrottleFirstMixin, viewsets.ModelViewSet[User]):
     queryset = User.objects.order_by("id")
     serializer_class = UserSerializer
     pagination_class = LimitOffsetListPagination
@@ -93,11 +96,11 @@ class UserViewSet(viewsets.ModelViewSet[User]):
             raise EmailAlreadyUsed from None
 
 
-class SecureView(APIView):
+class SecureView(ThrottleFirstMixin, APIView):
     @extend_schema(
         operation_id="secure",
         tags=["auth"],
-        responses={200: MessageSerializer, 401: UNAUTHORIZED},
+        responses={200: MessageSerializer, **PROTECTED},
     )
     def get(self, request: Request) -> Response:
         user = cast(User, request.user)  # IsAuthenticated: never the anonymous user here
