@@ -161,3 +161,10 @@ def test_delete_then_get_is_404(auth_client: FlaskClient) -> None:
     assert auth_client.delete(f"/users/{user['id']}").status_code == 204
     assert auth_client.get(f"/users/{user['id']}").status_code == 404
     assert auth_client.delete(f"/users/{user['id']}").status_code == 404
+
+
+@pytest.mark.parametrize("email", ["qa@example.test", "o'brien@example.com", "a|b@x.example"])
+def test_any_syntactically_valid_email_is_accepted(auth_client: FlaskClient, email: str) -> None:
+    response = auth_client.post("/users", json=NEW_USER | {"email": email})
+    assert response.status_code == 201
+    assert response.get_json()["email"] == email

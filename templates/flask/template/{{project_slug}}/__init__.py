@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from . import auth, errors, request_log
+from . import auth, errors, protection, request_log
 from .api import health, secure, users
 from .cli import create_user_command
 from .config import Config
@@ -31,6 +31,8 @@ def create_app(config: Config | None = None) -> Flask:
         app.json.sort_keys = False  # fields in the order the schemas declare them
 
     request_log.init_app(app)
+    # Headers, body limit, CORS, and RATE_LIMIT on what needs credentials (and POST /token).
+    protection.init_app(app, config, rate_limited=(secure.blp, users.blp, *auth.RATE_LIMITED))
     errors.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIRECTORY))

@@ -16,6 +16,13 @@ error_logger = logging.getLogger("api.error")
 # webargs names the request body "json" or "form"; answers call it "body", as FastAPI does.
 LOCATIONS = {"json": "body", "form": "body"}
 
+# The same words whichever layer refuses: Flask (413) or Flask-Limiter (whose 429 would name
+# the limit).
+FIXED_DETAILS = {
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "Request body too large",
+    HTTPStatus.TOO_MANY_REQUESTS: "Too many requests",
+}
+
 ErrorBody = tuple[dict[str, Any], int, dict[str, str]]
 
 
@@ -81,7 +88,9 @@ class Api(flask_smorest.Api):  # type: ignore[misc]
         messages = data.get("messages")
         if messages and code == HTTPStatus.UNPROCESSABLE_ENTITY:
             return {"detail": validation_errors(messages)}, code, headers
-        if messages:  # webargs' 400 for a body that is not JSON
+        if code in FIXED_DETAILS:
+            detail = FIXED_DETAILS[HTTPStatus(code)]
+        elif messages:  # webargs' 400 for a body that is not JSON
             detail = " ".join(item["msg"] for item in validation_errors(messages))
         elif error.description and error.description != type(error).description:
             detail = error.description  # set by abort(..., description=...)

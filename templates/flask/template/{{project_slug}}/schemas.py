@@ -4,6 +4,7 @@ wrong types are refused; the TypedDicts describe what a schema loads."""
 from datetime import UTC, datetime
 from typing import Any, TypedDict
 
+from email_validator import EmailNotValidError, validate_email
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 
@@ -11,22 +12,40 @@ class Text(fields.String):
     """A string that can be stored: refuses lone surrogates, which UTF-8 cannot encode, and
     NUL characters, which PostgreSQL cannot store."""
 
+    refuse_nul = True
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
         try:
             text.encode()
         except UnicodeEncodeError:
             raise self.make_error("invalid_utf8") from None
-        if "\x00" in text:
+        if self.refuse_nul and "\x00" in text:
             raise ValidationError("Must not contain NUL characters.")
         return text
 
 
+class Password(Text):
+    """Only its Argon2 hash is stored, so any character the schema allows is accepted."""
+
+    refuse_nul = False
+
+
 class Email(Text, fields.Email):
-    """An email address, stored lowercase."""
+    """An address by its syntax, as OpenAPI's `email` format means (email-validator, as in the
+    other templates: no DNS, reserved domains such as .test allowed), stored lowercase."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, validate.Email)]
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).lower()
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            address = validate_email(text, check_deliverability=False, test_environment=True)
+        except EmailNotValidError:
+            raise self.make_error("invalid") from None
+        return address.normalized.lower()
 
 
 class StrictInteger(fields.Integer):
@@ -58,8 +77,8 @@ def email_field(**kwargs: Any) -> Email:
     return Email(validate=validate.Length(max=254), **kwargs)
 
 
-def password_field(**kwargs: Any) -> Text:
-    return Text(validate=validate.Length(min=8, max=128), load_only=True, **kwargs)
+def password_field(**kwargs: Any) -> Password:
+    return Password(validate=validate.Length(min=8, max=128), load_only=True, **kwargs)
 
 
 def age_field(**kwargs: Any) -> StrictInteger:
