@@ -3,6 +3,8 @@
 import json
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -68,6 +70,22 @@ def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:
     raise KeyboardInterrupt
 
 
+@contextmanager
+def _one_line_errors(*, debug: bool, interrupted: str) -> Iterator[None]:
+    """apigen's failures as one line and an exit code; SIGTERM is handled like Ctrl-C."""
+    from .generation import GenerationError
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    except (GenerationError, catalogue.TemplateNotFoundError) as error:
+        if debug:
+            raise
+        _fail(str(error), getattr(error, "exit_code", 1))
+    except KeyboardInterrupt:
+        _fail(interrupted, 130)
+
+
 @app.command(epilog=NEW_EXAMPLES)
 def new(
     destination: Annotated[Path, typer.Argument(help="Directory to create: new or empty.")],
@@ -101,10 +119,9 @@ def new(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
 ) -> None:
     """Create a new API project in DESTINATION."""
-    from .generation import GenerationError, generate, missing_answers, parse_data
+    from .generation import generate, missing_answers, parse_data
 
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
+    with _one_line_errors(debug=debug, interrupted="interrupted; nothing was written"):
         answers = parse_data(data or [])
         if framework is not None:
             answers["framework"] = framework
@@ -126,19 +143,13 @@ def new(
             overwrite=overwrite,
             dry_run=dry_run,
         )
-    except (GenerationError, catalogue.TemplateNotFoundError) as error:
-        if debug:
-            raise
-        _fail(str(error), getattr(error, "exit_code", 1))
-    except KeyboardInterrupt:
-        _fail("interrupted; nothing was written", 130)
 
     if dry_run:
         typer.echo(f"Would create {project.destination} ({project.answers['framework']}):")
         for path in project.files:
             typer.echo(f"  {path}")
         return
-    _report(project, destination)
+    _report(project)
     if git:
         from .bootstrap import init_git
 
@@ -154,7 +165,7 @@ def new(
     typer.echo("  make run        # then open http://127.0.0.1:8000/docs")
 
 
-def _report(project: "Project", destination: Path) -> None:
+def _report(project: "Project") -> None:
     typer.echo(f"Created {project.destination}:")
     for path in project.files:
         typer.echo(f"  {path}")
@@ -214,25 +225,18 @@ def update(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
 ) -> None:
     """Bring template improvements into a generated project, keeping your edits."""
-    from .generation import GenerationError, parse_data
+    from .generation import parse_data
     from .update import update_project
 
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
+    interrupted = (
+        "interrupted; nothing was written"
+        if dry_run
+        else "interrupted; the work tree was clean before, so `git reset --hard && git clean -fd` "
+        "undoes what the update wrote"
+    )
+    with _one_line_errors(debug=debug, interrupted=interrupted):
         result = update_project(
             project, data=parse_data(data or []), to_version=to_version, dry_run=dry_run
-        )
-    except (GenerationError, catalogue.TemplateNotFoundError) as error:
-        if debug:
-            raise
-        _fail(str(error), getattr(error, "exit_code", 1))
-    except KeyboardInterrupt:
-        if dry_run:
-            _fail("interrupted; nothing was written", 130)
-        _fail(
-            "interrupted; the work tree was clean before, so `git reset --hard && git clean -fd` "
-            "undoes what the update wrote",
-            130,
         )
     _report_update(result)
     raise typer.Exit(result.exit_code)
@@ -267,7 +271,7 @@ def list_options(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """List the templates and every option, with its choices and default."""
-    options = catalogue.options()
+    options = [option for option in catalogue.options() if not option.secret]
     if as_json:
         payload = {
             "frameworks": list(catalogue.frameworks()),
@@ -280,15 +284,12 @@ def list_options(
                     "default": o.shown_default,
                 }
                 for o in options
-                if not o.secret
             ],
         }
         typer.echo(json.dumps(payload, indent=2))
         return
     typer.echo(f"Templates: {', '.join(catalogue.frameworks())}\n")
     for option in options:
-        if option.secret:
-            continue
         choices = " | ".join(option.choices) if option.choices else option.type
         typer.echo(f"  {option.name:<16} {choices:<28} default: {option.shown_default}")
         typer.echo(f"  {'':<16} {option.help}")

@@ -23,7 +23,6 @@ from . import catalogue
 
 TRUE_WORDS = {"true", "yes", "y", "on", "1"}
 FALSE_WORDS = {"false", "no", "n", "off", "0"}
-SECRET_ANSWERS = ("secret_key", "database_password")  # generated here, never shown or recorded
 
 
 class GenerationError(Exception):
@@ -107,7 +106,7 @@ def missing_answers(data: Mapping[str, str]) -> list[str]:
     return [
         option.name
         for option in catalogue.options()
-        if option.name not in data and option.name not in SECRET_ANSWERS
+        if option.name not in data and not option.secret
     ]
 
 
@@ -128,7 +127,9 @@ def generate(
     check_answers(data)
     destination = destination.resolve()
     check_destination(destination, force=force)
-    secret_data = {key: secrets.token_urlsafe(48) for key in SECRET_ANSWERS} | dict(data)
+    # The options copier.yml marks secret are generated here, never shown or recorded.
+    generated = {o.name: secrets.token_urlsafe(48) for o in catalogue.options() if o.secret}
+    secret_data = generated | dict(data)
     staging_parent = Path(tempfile.gettempdir()) if dry_run else destination.parent
     staging_parent.mkdir(parents=True, exist_ok=True)
     with _staging_directory(staging_parent, destination.name) as staging:
@@ -136,7 +137,7 @@ def generate(
         files = _files(staging)
         kept: tuple[Path, ...] = ()
         if not dry_run:
-            kept = _move_into_place(staging, destination, overwrite=overwrite)
+            kept = _move_into_place(staging, files, destination, overwrite=overwrite)
     written = tuple(path for path in files if path not in kept)
     return Project(destination=destination, answers=answers, files=written, kept=kept)
 
@@ -162,7 +163,9 @@ def _files(directory: Path) -> tuple[Path, ...]:
     return tuple(sorted(p.relative_to(directory) for p in directory.rglob("*") if p.is_file()))
 
 
-def _move_into_place(staging: Path, destination: Path, *, overwrite: bool) -> tuple[Path, ...]:
+def _move_into_place(
+    staging: Path, files: tuple[Path, ...], destination: Path, *, overwrite: bool
+) -> tuple[Path, ...]:
     """Move the rendered project to `destination`; return the existing files it left alone."""
     if not destination.exists() or not any(destination.iterdir()):
         if destination.exists():
@@ -170,7 +173,7 @@ def _move_into_place(staging: Path, destination: Path, *, overwrite: bool) -> tu
         staging.rename(destination)
         return ()
     kept = []
-    for relative in _files(staging):
+    for relative in files:
         target = destination / relative
         if target.exists() and not overwrite:
             kept.append(relative)
@@ -191,35 +194,44 @@ def _render(
 ) -> dict[str, Any]:
     # Imported here: copier is slow to import, and `apigen --help` must not pay for it.
     from copier import run_copy
-    from copier.errors import CopierError, DirtyLocalWarning
 
     from .update import template_source
 
     source, version_tag = template_source()  # apigen's template store, so updates can follow
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DirtyLocalWarning)
-        try:
-            worker = run_copy(
-                source,
-                staging,
-                data=dict(data),
-                user_defaults={"project_name": project_name},
-                defaults=defaults,
-                vcs_ref=version_tag,
-                quiet=True,
-                unsafe=False,
-            )
-        except ValueError as error:  # copier's word for an answer that fails validation
-            raise UsageError(_first_line(error)) from error
-        except CopierError as error:
-            raise GenerationError(_first_line(error)) from error
+    with copier_errors():
+        worker = run_copy(
+            source,
+            staging,
+            data=dict(data),
+            user_defaults={"project_name": project_name},
+            defaults=defaults,
+            vcs_ref=version_tag,
+            quiet=True,
+            unsafe=False,
+        )
     combined = worker.answers.combined
     return {
         option.name: combined[option.name]
         for option in catalogue.options()
-        if option.name in combined and option.name not in SECRET_ANSWERS
+        if option.name in combined and not option.secret
     }
 
 
-def _first_line(error: Exception) -> str:
+@contextmanager
+def copier_errors() -> Iterator[None]:
+    """Copier's failures as one-line errors: a refused answer is a usage error (copier raises
+    ValueError for it), anything else a failure. A dirty development checkout is no news."""
+    from copier.errors import CopierError, DirtyLocalWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DirtyLocalWarning)
+        try:
+            yield
+        except ValueError as error:
+            raise UsageError(first_line(error)) from error
+        except CopierError as error:
+            raise GenerationError(first_line(error)) from error
+
+
+def first_line(error: Exception) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]

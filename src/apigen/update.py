@@ -17,7 +17,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from typing import Any
 import yaml
 
 from . import __version__, catalogue
-from .generation import GenerationError, UsageError, check_answers
+from .generation import GenerationError, UsageError, check_answers, copier_errors
 
 STORE_ENV = "APIGEN_HOME"  # $APIGEN_HOME/templates replaces the default store (tests, CI)
 ANSWERS_FILE = ".copier-answers.yml"
@@ -429,25 +428,18 @@ def _is_remote(source: str) -> bool:
 def _run_update(project: Path, data: Mapping[str, str], ref: str | None) -> None:
     # Imported here: copier is slow to import, and `apigen --help` must not pay for it.
     from copier import run_update
-    from copier.errors import CopierError, DirtyLocalWarning
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DirtyLocalWarning)
-        try:
-            run_update(
-                project,
-                data=dict(data),
-                vcs_ref=ref,
-                defaults=True,  # every question keeps its recorded answer unless `data` changes it
-                overwrite=True,  # git holds the previous state; the tree was clean
-                conflict="inline",
-                quiet=True,
-                unsafe=False,
-            )
-        except ValueError as error:  # copier's word for an answer that fails validation
-            raise UpdateError(_first_line(error), exit_code=2) from error
-        except CopierError as error:
-            raise UpdateError(_first_line(error)) from error
+    with copier_errors():
+        run_update(
+            project,
+            data=dict(data),
+            vcs_ref=ref,
+            defaults=True,  # every question keeps its recorded answer unless `data` changes it
+            overwrite=True,  # git holds the previous state; the tree was clean
+            conflict="inline",
+            quiet=True,
+            unsafe=False,
+        )
 
 
 def _result(project: Path, tree: Path, before: Mapping[str, Any], *, dry_run: bool) -> UpdateResult:
@@ -566,7 +558,3 @@ def _git(
         detail = (result.stderr.strip().splitlines() or ["failed"])[0]
         raise UpdateError(f"git {arguments[0]} in {cwd}: {detail}")
     return result.stdout.strip() if strip else result.stdout
-
-
-def _first_line(error: Exception) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
