@@ -22,7 +22,11 @@ async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
 
 async def authenticate(session: AsyncSession, email: str, password: str) -> User | None:
     """The user with this email and password; unknown emails cost as much as wrong passwords."""
-    user = await get_user_by_email(session, email)
+    return await check_password(await get_user_by_email(session, email), password)
+
+
+async def check_password(user: User | None, password: str) -> User | None:
+    """`user` if the password is theirs; no user takes as long as a wrong password."""
     stored_hash = user.hashed_password if user else None
     valid = await anyio.to_thread.run_sync(verify_password, password, stored_hash)
     return user if user is not None and valid else None
