@@ -210,15 +210,9 @@ def servers() -> Iterator[Servers]:
             process.wait()
 
 
-@pytest.fixture
-def live_server(project: GeneratedProject, servers: Servers) -> LiveServer:
-    """`make migrate`, `make createuser`, then `make serve` on a free port, once per project."""
-    if project.spec.id in servers.running:
-        return servers.running[project.spec.id]
-    project.make("migrate")
-    project.make("createuser", f"EMAIL={ADMIN_EMAIL}", f"PASSWORD={ADMIN_PASSWORD}")
+def start_server(project: GeneratedProject, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`make serve` on a free port in a process group of its own; its base URL once it answers."""
     port = _free_port()
-    log = project.path / "serve.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
             ["make", "serve"],
@@ -230,9 +224,25 @@ def live_server(project: GeneratedProject, servers: Servers) -> LiveServer:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # so the whole process group (make, server, workers) stops
         )
-    servers.processes.append(process)
     base_url = f"http://127.0.0.1:{port}"
-    _wait_until_up(f"{base_url}/health", process, log)
+    try:
+        _wait_until_up(f"{base_url}/health", process, log)
+    except BaseException:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
+    return process, base_url
+
+
+@pytest.fixture
+def live_server(project: GeneratedProject, servers: Servers) -> LiveServer:
+    """`make migrate`, `make createuser`, then `make serve` on a free port, once per project."""
+    if project.spec.id in servers.running:
+        return servers.running[project.spec.id]
+    project.make("migrate")
+    project.make("createuser", f"EMAIL={ADMIN_EMAIL}", f"PASSWORD={ADMIN_PASSWORD}")
+    process, base_url = start_server(project, project.path / "serve.log")
+    servers.processes.append(process)
     scheme = "bearer" if project.spec.answers["auth"] == "token" else "basic"
     server = LiveServer(
         base_url=base_url, email=ADMIN_EMAIL, password=ADMIN_PASSWORD, scheme=scheme

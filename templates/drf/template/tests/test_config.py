@@ -1,9 +1,11 @@
+import importlib
 import os
 import runpy
 import secrets
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import environ
@@ -192,3 +194,74 @@ def test_wrong_security_settings_are_refused(
 def test_migrations_match_the_models(db: None) -> None:
     """`manage.py makemigrations --check`: a model change without its migration fails here."""
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+GUNICORN_VARIABLES = (
+    "HOST",
+    "PORT",
+    "WEB_CONCURRENCY",
+    "GUNICORN_TIMEOUT",
+    "GUNICORN_GRACEFUL_TIMEOUT",
+    "GUNICORN_KEEPALIVE",
+)
+
+
+def gunicorn_settings(monkeypatch: pytest.MonkeyPatch, **variables: str) -> dict[str, Any]:
+    """gunicorn.conf.py run with these variables (and none of the others set)."""
+    for name in GUNICORN_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    settings = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+    return {name: value for name, value in settings.items() if not name.startswith("_")}
+
+
+def test_gunicorn_settings_have_their_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = gunicorn_settings(monkeypatch)
+    assert settings["wsgi_app"] == "config.wsgi"
+    assert settings["bind"] == ["127.0.0.1:8000"]
+    assert settings["workers"] == 2
+    assert (settings["timeout"], settings["graceful_timeout"], settings["keepalive"]) == (30, 30, 5)
+    assert settings["accesslog"] is None  # the request middleware writes the access line
+    assert settings["control_socket_disable"] is True
+
+
+def test_gunicorn_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = gunicorn_settings(
+        monkeypatch,
+        HOST="10.1.2.3",
+        PORT="9000",
+        WEB_CONCURRENCY="5",
+        GUNICORN_TIMEOUT="60",
+        GUNICORN_GRACEFUL_TIMEOUT="20",
+        GUNICORN_KEEPALIVE="0",
+    )
+    assert settings["bind"] == ["10.1.2.3:9000"]
+    assert settings["workers"] == 5
+    assert (settings["timeout"], settings["graceful_timeout"], settings["keepalive"]) == (60, 20, 0)
+    assert gunicorn_settings(monkeypatch, HOST="::")["bind"] == ["[::]:8000"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("PORT", "http"), ("WEB_CONCURRENCY", "0"), ("GUNICORN_TIMEOUT", "-1")],
+)
+def test_wrong_gunicorn_settings_are_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    with pytest.raises(SystemExit, match=f"{name} must be a whole number"):
+        gunicorn_settings(monkeypatch, **{name: value})
+
+
+def test_gunicorn_knows_every_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Gunicorn ignores names it does not know: a misspelt setting would do nothing."""
+    settings = gunicorn_settings(monkeypatch)
+    names = {
+        name
+        for name, value in settings.items()
+        if not callable(value) and not isinstance(value, ModuleType)
+    }
+    config = importlib.import_module("gunicorn.config").Config()
+    assert names <= set(config.settings)
+    for name in names:
+        config.set(name, settings[name])  # Gunicorn's own validation of each value

@@ -37,7 +37,8 @@ def create_app(config: Config | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIRECTORY))
     api.init_app(app)
-    auth.init_app(api)  # the OpenAPI security scheme (and POST /token for bearer tokens)
+    # The OpenAPI security scheme; POST /token for bearer tokens, the credential memory for Basic.
+    auth.init_app(app, api)
     for blueprint in (health.blp, secure.blp, users.blp):
         api.register_blueprint(blueprint)
     app.cli.add_command(create_user_command)

@@ -16,6 +16,8 @@ class EmailAlreadyUsedError(Exception):
 
 
 def get_user_by_email(email: str) -> User | None:
+    if "\x00" in email:  # PostgreSQL cannot even compare it: it matches nobody
+        return None
     user: User | None = db.session.execute(
         db.select(User).where(User.email == email.lower())
     ).scalar_one_or_none()
@@ -24,8 +26,11 @@ def get_user_by_email(email: str) -> User | None:
 
 def authenticate(email: str, password: str) -> User | None:
     """The user with this email and password; unknown emails cost as much as wrong passwords."""
-    # An email with a NUL character (which PostgreSQL cannot even compare) matches nobody.
-    user = get_user_by_email(email) if "\x00" not in email else None
+    return check_password(get_user_by_email(email), password)
+
+
+def check_password(user: User | None, password: str) -> User | None:
+    """`user` if the password is theirs; no user takes as long as a wrong password."""
     valid = verify_password(password, user.hashed_password if user else None)
     return user if user is not None and valid else None
 

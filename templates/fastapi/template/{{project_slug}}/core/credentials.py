@@ -6,12 +6,13 @@ password verified, its (email, password) pair is remembered for a short time as 
 SECRET_KEY, never as text, together with the stored hash it matched: a changed password (a new
 hash) or an expired entry sends the request back to Argon2. Stored hashes stay as strong as
 ever; the trade-off is that a stolen-memory attacker could test guesses against the HMACs of the
-last few minutes, and a password change takes effect at once only because the hash comparison
+last minute, and a password change takes effect at once only because the hash comparison
 fails.
 """
 
 import hashlib
 import hmac
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ class VerifiedCredentials:
         self._ttl = ttl_seconds
         self._max_entries = max_entries
         self._entries: OrderedDict[bytes, _Entry] = OrderedDict()
+        # Development servers and threaded workers serve requests from several threads.
+        self._lock = threading.Lock()
 
     def _key(self, email: str, password: str) -> bytes:
         message = email.lower().encode() + b"\0" + password.encode()
@@ -37,15 +40,18 @@ class VerifiedCredentials:
     def verified(self, email: str, password: str, hashed_password: str) -> bool:
         """True if this pair matched this very hash within the last `ttl_seconds`."""
         key = self._key(email, password)
-        entry = self._entries.get(key)
-        if entry is None or entry.expires_at < time.monotonic():
-            self._entries.pop(key, None)
-            return False
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry.expires_at < time.monotonic():
+                self._entries.pop(key, None)
+                return False
         return hmac.compare_digest(entry.hashed_password, hashed_password)
 
     def remember(self, email: str, password: str, hashed_password: str) -> None:
         key = self._key(email, password)
-        self._entries[key] = _Entry(hashed_password, time.monotonic() + self._ttl)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._max_entries:
-            self._entries.popitem(last=False)
+        with self._lock:
+            self._entries[key] = _Entry(hashed_password, time.monotonic() + self._ttl)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+

@@ -1,0 +1,106 @@
+"""Time to green: `apigen new` -> `make install` -> `make test`, against the same project set up
+the classic way (`python -m venv` + `pip install` of the same dependencies, then pytest).
+
+Both ways run with warm package caches (uv's and pip's: one untimed run of each first), in fresh
+directories, alternating, --runs times; medians are printed. The uv way is measured twice: with
+uv already on PATH, and on a machine without it, where `make install` bootstraps uv into the
+project's .venv with pip first. Target (issue "Fast generation..."): uv / pip <= 0.25.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+PYTHON = "python3"  # the interpreter a user has; the generated Makefile uses it too
+
+
+def generate(framework: str, project: Path) -> None:
+    subprocess.run(
+        [
+            str(BIN / "apigen"),
+            "new",
+            str(project),
+            "--defaults",
+            "--no-git",
+            f"--data=framework={framework}",
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+def run(command: list[str], project: Path, env: dict[str, str]) -> None:
+    subprocess.run(command, cwd=project, env=env, check=True, capture_output=True)
+
+
+def with_uv(framework: str, project: Path) -> None:
+    generate(framework, project)
+    env = os.environ | {"PATH": f"{BIN}:{os.environ['PATH']}"}  # uv is in apigen's environment
+    run(["make", "install"], project, env)
+    run(["make", "test"], project, env)
+
+
+def bootstrapping_uv(framework: str, project: Path) -> None:
+    generate(framework, project)
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != BIN)
+    env = os.environ | {"PATH": path}
+    run(["make", "install"], project, env)
+    run(["make", "test"], project, env)
+
+
+def with_pip(framework: str, project: Path) -> None:
+    generate(framework, project)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    development = pyproject["dependency-groups"]["dev"]
+    env = dict(os.environ)
+    run([PYTHON, "-m", "venv", ".venv"], project, env)
+    run([".venv/bin/pip", "install", "--quiet", "-e", ".", *development], project, env)
+    run([".venv/bin/pytest"], project, env)
+
+
+WAYS: dict[str, Callable[[str, Path], None]] = {
+    "uv on PATH": with_uv,
+    "uv bootstrapped": bootstrapping_uv,
+    "venv + pip": with_pip,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--frameworks", default="fastapi,flask,drf")
+    arguments = parser.parse_args()
+    print(
+        f"{'template':<10}" + "".join(f"{way:>18}" for way in WAYS) + "   uv/pip  bootstrapped/pip"
+    )
+    for framework in arguments.frameworks.split(","):
+        times: dict[str, list[float]] = {way: [] for way in WAYS}
+        with tempfile.TemporaryDirectory() as scratch:
+            for attempt in range(arguments.runs + 1):  # the first round warms the caches
+                for way, steps in WAYS.items():
+                    started = time.perf_counter()
+                    steps(framework, Path(scratch) / f"{attempt}-{way.replace(' ', '-')}")
+                    if attempt:
+                        times[way].append(time.perf_counter() - started)
+        medians = {way: statistics.median(values) for way, values in times.items()}
+        pip = medians["venv + pip"]
+        print(
+            f"{framework:<10}"
+            + "".join(f"{seconds:>17.1f}s" for seconds in medians.values())
+            + f"   {medians['uv on PATH'] / pip:>6.2f}  {medians['uv bootstrapped'] / pip:>16.2f}"
+        )
+    print("target: uv / pip <= 0.25")
+
+
+if __name__ == "__main__":
+    main()
