@@ -54,4 +54,3 @@ class VerifiedCredentials:
             self._entries.move_to_end(key)
             while len(self._entries) > self._max_entries:
                 self._entries.popitem(last=False)
-
