@@ -188,7 +188,11 @@ def minimal_service(framework: str, project: Path, workers: int) -> Iterator[Ser
 def measure_rounds(services: list[Service], rounds: int, seconds: int) -> None:
     for service in services:  # warm-up: imports, connection pools, the credential caches
         for _ in range(4 * service.workers):  # one Argon2 per worker, not 32 at once
-            httpx.get(service.base_url + READ, headers={"Authorization": BASIC}, timeout=30)
+            answer = httpx.get(
+                service.base_url + READ, headers={"Authorization": BASIC}, timeout=30
+            )
+            if answer.status_code != 200:
+                raise RuntimeError(f"{service.name}: {READ} answers {answer.status_code}")
         for path in (HEALTH, READ):
             wrk(service.base_url + path, 2)
     for _ in range(rounds):

@@ -2,6 +2,7 @@
 (Flask-SQLAlchemy, pwdlib's Argon2, HTTP Basic from the request's authorization)."""
 
 from datetime import datetime
+from pathlib import Path
 
 from flask import Flask, abort, request
 from flask_sqlalchemy import SQLAlchemy
@@ -30,7 +31,8 @@ class User(db.Model):  # type: ignore[name-defined,misc]
 
 password_hash = PasswordHash.recommended()
 app = Flask(__name__)
-app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///./app.db"
+# Flask-SQLAlchemy would take a relative SQLite path from the instance folder.
+app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path.cwd() / 'app.db'}"
 db.init_app(app)
 
 
