@@ -64,10 +64,13 @@ def _wait_for_group_to_end(group: int) -> None:
 def test_sigterm_lets_the_request_in_flight_finish_and_keeps_its_write(
     project: GeneratedProject, live_server: LiveServer
 ) -> None:
+    # An account of its own: schemathesis may have changed the admin's password by now.
+    account = f"shutdown-{uuid.uuid4().hex[:12]}@example.com", "a long shutdown password"
+    project.make("createuser", f"EMAIL={account[0]}", f"PASSWORD={account[1]}")
+    credentials = live_server.credentials(*account)
     server, base_url = start_server(project, project.path / "serve-shutdown.log")
     email = f"in-flight-{uuid.uuid4().hex[:12]}@example.com"
     body = json.dumps({"name": "In flight", "email": email, "password": "p" * 12}).encode()
-    credentials = live_server.credentials(live_server.email, live_server.password)
     try:
         connection = _send_headers_and_half_the_body(base_url, credentials, body)
         time.sleep(1)  # the worker has accepted the request and waits for the rest of its body
@@ -84,7 +87,8 @@ def test_sigterm_lets_the_request_in_flight_finish_and_keeps_its_write(
             server.wait()
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{base_url}/health/live", timeout=5)
-    with live_server.client() as api:  # the other server reads what the stopped one wrote
+    # The other server reads what the stopped one wrote.
+    with httpx.Client(base_url=live_server.base_url, headers=credentials, timeout=30) as api:
         stored = api.get(f"/users/{created['id']}")
         assert stored.status_code == 200, stored.text
         assert stored.json()["email"] == email
