@@ -37,36 +37,43 @@ def generate(framework: str, project: Path) -> None:
     )
 
 
-def run(command: list[str], project: Path, env: dict[str, str]) -> None:
+def run(command: list[str], project: Path, env: dict[str, str]) -> float:
+    """Seconds the command took."""
+    started = time.perf_counter()
     subprocess.run(command, cwd=project, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
 
 
-def with_uv(framework: str, project: Path) -> None:
+def with_uv(framework: str, project: Path) -> float:
+    """Seconds of the install step (the whole is timed by the caller)."""
     generate(framework, project)
     env = os.environ | {"PATH": f"{BIN}:{os.environ['PATH']}"}  # uv is in apigen's environment
-    run(["make", "install"], project, env)
+    install = run(["make", "install"], project, env)
     run(["make", "test"], project, env)
+    return install
 
 
-def bootstrapping_uv(framework: str, project: Path) -> None:
+def bootstrapping_uv(framework: str, project: Path) -> float:
     generate(framework, project)
     path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != BIN)
     env = os.environ | {"PATH": path}
-    run(["make", "install"], project, env)
+    install = run(["make", "install"], project, env)
     run(["make", "test"], project, env)
+    return install
 
 
-def with_pip(framework: str, project: Path) -> None:
+def with_pip(framework: str, project: Path) -> float:
     generate(framework, project)
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     development = pyproject["dependency-groups"]["dev"]
     env = dict(os.environ)
-    run([PYTHON, "-m", "venv", ".venv"], project, env)
-    run([".venv/bin/pip", "install", "--quiet", "-e", ".", *development], project, env)
+    install = run([PYTHON, "-m", "venv", ".venv"], project, env)
+    install += run([".venv/bin/pip", "install", "--quiet", "-e", ".", *development], project, env)
     run([".venv/bin/pytest"], project, env)
+    return install
 
 
-WAYS: dict[str, Callable[[str, Path], None]] = {
+WAYS: dict[str, Callable[[str, Path], float]] = {
     "uv on PATH": with_uv,
     "uv bootstrapped": bootstrapping_uv,
     "venv + pip": with_pip,

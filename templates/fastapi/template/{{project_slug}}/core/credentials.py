@@ -33,13 +33,14 @@ class VerifiedCredentials:
         # Development servers and threaded workers serve requests from several threads.
         self._lock = threading.Lock()
 
-    def _key(self, email: str, password: str) -> bytes:
+    def key(self, email: str, password: str) -> bytes:
+        """The pair as this process knows it: an HMAC, never the password."""
         message = email.lower().encode() + b"\0" + password.encode()
         return hmac.new(self._secret_key, message, hashlib.sha256).digest()
 
     def verified(self, email: str, password: str, hashed_password: str) -> bool:
         """True if this pair matched this very hash within the last `ttl_seconds`."""
-        key = self._key(email, password)
+        key = self.key(email, password)
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry.expires_at < time.monotonic():
@@ -48,7 +49,7 @@ class VerifiedCredentials:
         return hmac.compare_digest(entry.hashed_password, hashed_password)
 
     def remember(self, email: str, password: str, hashed_password: str) -> None:
-        key = self._key(email, password)
+        key = self.key(email, password)
         with self._lock:
             self._entries[key] = _Entry(hashed_password, time.monotonic() + self._ttl)
             self._entries.move_to_end(key)
