@@ -19,7 +19,8 @@ _host = os.environ.get("HOST", "").strip() or "127.0.0.1"
 _port = _whole_number("PORT", 8000)
 bind = [f"[{_host}]:{_port}" if ":" in _host else f"{_host}:{_port}"]  # IPv6 in brackets
 
-# Worker processes, each serving one request at a time: about two per CPU core.
+# Worker processes, each serving one request at a time. Two suit a 2-core machine (apigen's
+# benchmarks found no consistent gain from four there); set WEB_CONCURRENCY per machine.
 workers = _whole_number("WEB_CONCURRENCY", 2)
 
 # A worker busy with one request for this long is taken as stuck: it is killed and replaced.
