@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from project import generate
 
-BIN = Path(sys.executable).parent
 MINIMAL = Path(__file__).resolve().parent / "minimal"
 EMAIL, PASSWORD = "bench@example.com", "a long bench password"
 BASIC = "Basic " + base64.b64encode(f"{EMAIL}:{PASSWORD}".encode()).decode()
@@ -101,25 +101,19 @@ def wrk(url: str, seconds: int) -> float:
 
 
 def prepare(framework: str, root: Path) -> Path:
-    """The default project of the template, installed, migrated, with 10 users."""
+    """The default project of the template, installed, migrated, with 10 users to read."""
     project = root / f"bench-{framework}"
-    subprocess.run(
-        [
-            str(BIN / "apigen"),
-            "new",
-            str(project),
-            "--defaults",
-            "--no-git",
-            f"--data=framework={framework}",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    for target in ("install", "migrate", f"createuser EMAIL={EMAIL} PASSWORD={PASSWORD}"):
-        subprocess.run(
-            ["make", *target.split(" ", 2)], cwd=project, check=True, capture_output=True
-        )
+    generate(framework, project)
+    make(project, "install")
+    make(project, "migrate")
+    make(project, "createuser", f"EMAIL={EMAIL}", f"PASSWORD={PASSWORD}")
+    for number in range(1, 10):
+        make(project, "createuser", f"EMAIL=user{number}@example.com", f"PASSWORD={PASSWORD}")
     return project
+
+
+def make(project: Path, *arguments: str) -> None:
+    subprocess.run(["make", *arguments], cwd=project, check=True, capture_output=True)
 
 
 @contextmanager

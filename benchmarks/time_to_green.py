@@ -11,30 +11,15 @@ import argparse
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
-BIN = Path(sys.executable).parent
+from project import BIN, generate
+
 PYTHON = "python3"  # the interpreter a user has; the generated Makefile uses it too
-
-
-def generate(framework: str, project: Path) -> None:
-    subprocess.run(
-        [
-            str(BIN / "apigen"),
-            "new",
-            str(project),
-            "--defaults",
-            "--no-git",
-            f"--data=framework={framework}",
-        ],
-        check=True,
-        capture_output=True,
-    )
 
 
 def run(command: list[str], project: Path, env: dict[str, str]) -> float:
