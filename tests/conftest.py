@@ -23,3 +23,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.section("time by module (summed over workers)")
     for module, total in sorted(seconds.items(), key=lambda item: -item[1]):
         terminalreporter.write_line(f"{total:8.1f} s  {module}")
+    figures = [
+        f"{report.nodeid.split('::', 1)[1]}: {value}"
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in report.user_properties
+        if name == "figures"
+    ]
+    if figures:
+        terminalreporter.section("figures the passing checks measured")
+        for line in sorted(figures):
+            terminalreporter.write_line(line)

@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("project", SERVED_PROJECT
 TOOLS = str(Path(sys.executable).parent)
 
 
-def test_schemathesis_finds_nothing(live_server: LiveServer, tmp_path: Path) -> None:
+def test_schemathesis_finds_nothing(
+    live_server: LiveServer, tmp_path: Path, record_property: Callable[[str, object], None]
+) -> None:
     schemathesis = shutil.which("schemathesis", path=TOOLS)
     assert schemathesis, "schemathesis is a development dependency: run make install"
     credentials = live_server.credentials(live_server.email, live_server.password)
@@ -43,10 +46,14 @@ def test_schemathesis_finds_nothing(live_server: LiveServer, tmp_path: Path) -> 
         cwd=tmp_path,  # schemathesis keeps a cache in its working directory
     )
     assert result.returncode == 0, result.stdout[-6000:]
-    assert re.search(r"(\d+) generated, \1 passed", result.stdout), result.stdout[-2000:]
+    cases = re.search(r"(\d+) generated, \1 passed", result.stdout)
+    assert cases, result.stdout[-2000:]
+    record_property("figures", f"schemathesis --checks all: {cases.group(0)}")
 
 
-def test_load_on_loopback_has_no_errors(live_server: LiveServer) -> None:
+def test_load_on_loopback_has_no_errors(
+    live_server: LiveServer, record_property: Callable[[str, object], None]
+) -> None:
     wrk = shutil.which("wrk")
     if wrk is None:
         pytest.fail("wrk is needed for the load test: apt-get install wrk")
@@ -72,3 +79,8 @@ def test_load_on_loopback_has_no_errors(live_server: LiveServer) -> None:
     assert requests > 0
     assert "Non-2xx or 3xx responses" not in result.stdout, result.stdout
     assert "Socket errors" not in result.stdout, result.stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
+    per_second = rate.group(1) if rate else "?"
+    record_property(
+        "figures", f"wrk, 64 connections, 10 s: {requests} requests ({per_second}/s), no errors"
+    )

@@ -42,6 +42,8 @@ def serve(
         workers=workers,
         access_log=False,  # the request middleware writes one access line per request
         proxy_headers=True,
+        timeout_keep_alive=5,  # an idle client connection is closed after 5 s
+        # On SIGTERM (docker stop, a deploy), requests in flight get 30 s to finish.
         timeout_graceful_shutdown=30,
     )
 
