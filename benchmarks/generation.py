@@ -9,14 +9,14 @@ import argparse
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from project import BIN
+
 REPOSITORY = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 ANSWERS = ["framework=fastapi", "project_name=Bench"]
 
 
