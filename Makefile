@@ -8,7 +8,9 @@ install:
 	@[ -x "$(UV)" ] || { python3 -m venv .venv && .venv/bin/python -m pip install --quiet uv; }
 	$(UV) sync
 
+# The end-to-end tests need a few things from the machine: say at once what is missing.
 test: install
+	@$(UV) run python -m tests.e2e.prerequisites
 	$(UV) run pytest
 
 lint: install

@@ -34,6 +34,13 @@ DATABASE_PROXIES: dict[str, DatabaseProxy] = {}
 # Variables a developer's shell may set that would change what the generated project does.
 PROJECT_VARIABLES = ("DATABASE_URL", "ENVIRONMENT", "SECRET_KEY", "LOG_FORMAT", "LOG_LEVEL")
 STEP_TIMEOUT = 900
+# `make serve` runs the production configuration; these checks need its docs (the schema) and
+# send thousands of requests, some with wrong passwords, from one client address.
+SERVE_VARIABLES = {
+    "DOCS_ENABLED": "true",
+    "RATE_LIMIT": "1000000/minute",
+    "FAILED_LOGIN_LIMIT": "1000000/minute",
+}
 
 
 def _spec_params(specs: list[ProjectSpec]) -> list[object]:
@@ -105,6 +112,28 @@ class LiveServer:
     def client(self, *, authenticated: bool = True) -> httpx.Client:
         headers = self.credentials(self.email, self.password) if authenticated else {}
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
+
+    def client_as(self, account: "Account") -> httpx.Client:
+        headers = self.credentials(account.email, account.password)
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
+
+    def new_ordinary_account(self) -> "Account":
+        """An ordinary account, created by the admin through `POST /users`."""
+        email = f"ordinary-{uuid.uuid4().hex[:12]}@example.com"
+        password = "an ordinary long password"
+        with self.client() as admin:
+            response = admin.post(
+                "/users", json={"name": "Ordinary", "email": email, "password": password}
+            )
+        assert response.status_code == 201, response.text
+        return Account(id=response.json()["id"], email=email, password=password)
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    email: str
+    password: str
 
 
 def _free_port() -> int:
@@ -217,9 +246,7 @@ def start_server(project: GeneratedProject, log: Path) -> tuple[subprocess.Popen
         process = subprocess.Popen(
             ["make", "serve"],
             cwd=project.path,
-            # The rate limit is for clients; these checks send thousands of requests from one.
-            env=project.env
-            | {"HOST": "127.0.0.1", "PORT": str(port), "RATE_LIMIT": "1000000/minute"},
+            env=project.env | SERVE_VARIABLES | {"HOST": "127.0.0.1", "PORT": str(port)},
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # so the whole process group (make, server, workers) stops

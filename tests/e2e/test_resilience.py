@@ -16,12 +16,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("project", SERVED_PROJECT
 TOOLS = str(Path(sys.executable).parent)
 
 
-def test_schemathesis_finds_nothing(
-    live_server: LiveServer, tmp_path: Path, record_property: Callable[[str, object], None]
-) -> None:
+def _schemathesis(live_server: LiveServer, headers: dict[str, str], cwd: Path) -> str:
+    """`schemathesis run --checks all` with every phase (examples, coverage, fuzzing, stateful
+    sequences over the links it infers); its output, once it found nothing."""
     schemathesis = shutil.which("schemathesis", path=TOOLS)
     assert schemathesis, "schemathesis is a development dependency: run make install"
-    credentials = live_server.credentials(live_server.email, live_server.password)
     result = subprocess.run(
         [
             schemathesis,
@@ -35,20 +34,52 @@ def test_schemathesis_finds_nothing(
             "1",
             "--no-color",
             # Deleting the account that runs the checks would leave nothing but 401s to test;
-            # the contract suite covers DELETE.
+            # the contract and authorization suites cover DELETE.
             "--exclude-method",
             "DELETE",
-            *(part for name, value in credentials.items() for part in ("-H", f"{name}: {value}")),
+            *(part for name, value in headers.items() for part in ("-H", f"{name}: {value}")),
         ],
         capture_output=True,
         text=True,
         timeout=600,
-        cwd=tmp_path,  # schemathesis keeps a cache in its working directory
+        cwd=cwd,  # schemathesis keeps a cache in its working directory
     )
     assert result.returncode == 0, result.stdout[-6000:]
-    cases = re.search(r"(\d+) generated, \1 passed", result.stdout)
-    assert cases, result.stdout[-2000:]
-    record_property("figures", f"schemathesis --checks all: {cases.group(0)}")
+    assert re.search(r"Stateful \(in", result.stdout), result.stdout[-2000:]
+    return result.stdout
+
+
+def _cases(output: str) -> str:
+    cases = re.search(r"(\d+) generated, \1 passed", output)
+    assert cases, output[-2000:]
+    return cases.group(0)
+
+
+def test_schemathesis_as_an_ordinary_account_cannot_break_the_admin(
+    live_server: LiveServer, tmp_path: Path, record_property: Callable[[str, object], None]
+) -> None:
+    """Finding 1 of issue 13: schemathesis, logged in as anyone, overwrote other accounts."""
+    with live_server.client() as admin:
+        before = admin.get("/users", params={"limit": 1}).json()
+    account = live_server.new_ordinary_account()
+    output = _schemathesis(
+        live_server, live_server.credentials(account.email, account.password), tmp_path
+    )
+    with live_server.client() as admin:  # the admin's password still works, its record is intact
+        assert admin.get("/secure").status_code == 200
+        assert admin.get("/users", params={"limit": 1}).json() == before
+    record_property(
+        "figures", f"schemathesis --checks all, as an ordinary account: {_cases(output)}"
+    )
+
+
+def test_schemathesis_finds_nothing_as_the_admin(
+    live_server: LiveServer, tmp_path: Path, record_property: Callable[[str, object], None]
+) -> None:
+    # Last of the admin's checks: its PATCHes may change the admin's own password.
+    credentials = live_server.credentials(live_server.email, live_server.password)
+    output = _schemathesis(live_server, credentials, tmp_path)
+    record_property("figures", f"schemathesis --checks all, as the admin: {_cases(output)}")
 
 
 def test_load_on_loopback_has_no_errors(
