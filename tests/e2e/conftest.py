@@ -7,6 +7,7 @@ real server at 127.0.0.1:5432, in a database of their own.
 """
 
 import base64
+import contextlib
 import os
 import signal
 import socket
@@ -15,7 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -224,6 +225,7 @@ class Servers:
 
     running: dict[str, LiveServer]
     processes: list[subprocess.Popen[bytes]]
+    failed: dict[str, str] = field(default_factory=dict)  # project id -> why it did not start
 
 
 @pytest.fixture(scope="session")
@@ -255,7 +257,8 @@ def start_server(project: GeneratedProject, log: Path) -> tuple[subprocess.Popen
     try:
         _wait_until_up(f"{base_url}/health", process, log)
     except BaseException:
-        os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # the group may have ended already
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         raise
     return process, base_url
@@ -266,9 +269,13 @@ def live_server(project: GeneratedProject, servers: Servers) -> LiveServer:
     """`make migrate`, `make createuser`, then `make serve` on a free port, once per project."""
     if project.spec.id in servers.running:
         return servers.running[project.spec.id]
+    if project.spec.id in servers.failed:  # one failure, reported once per test, not repeated
+        pytest.fail(f"the served project could not start: {servers.failed[project.spec.id]}")
+    servers.failed[project.spec.id] = "see the first test that used it"
     project.make("migrate")
     project.make("createuser", f"EMAIL={ADMIN_EMAIL}", f"PASSWORD={ADMIN_PASSWORD}")
     process, base_url = start_server(project, project.path / "serve.log")
+    del servers.failed[project.spec.id]
     servers.processes.append(process)
     scheme = "bearer" if project.spec.answers["auth"] == "token" else "basic"
     server = LiveServer(
