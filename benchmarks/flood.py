@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from services import BASIC, Service, prepare, serving, worker_rss_mib
+from services import BASIC, Service, prepare, serving
+
+from apigen.compare import worker_rss_mib
 
 UNPROTECTED = {"FAILED_LOGIN_LIMIT": "1000000000/minute", "PASSWORD_HASH_CONCURRENCY": "1000"}
 WRONG_PASSWORDS = 20_000
@@ -94,7 +96,9 @@ def run_flood(service: Service, script: Path, seconds: int) -> Outcome:
         text=True,
     )
     while wrk.poll() is None:
-        outcome.peak_rss = max(outcome.peak_rss, sum(worker_rss_mib(service)))
+        outcome.peak_rss = max(
+            outcome.peak_rss, sum(worker_rss_mib(service.group, service.workers))
+        )
         time.sleep(0.5)
     stop.set()
     watcher.join()

@@ -13,8 +13,9 @@ BIN = Path(sys.executable).parent
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
-def generate(framework: str, project: Path) -> None:
-    """The template's default project, as `apigen new --defaults` makes it (without git)."""
+def generate(framework: str, project: Path, **answers: str) -> None:
+    """The template's project, as `apigen new --defaults` makes it (without git), with the
+    defaults for every answer not given."""
     subprocess.run(
         [
             str(BIN / "apigen"),
@@ -23,6 +24,7 @@ def generate(framework: str, project: Path) -> None:
             "--defaults",
             "--no-git",
             f"--data=framework={framework}",
+            *(f"--data={name}={value}" for name, value in answers.items()),
         ],
         check=True,
         capture_output=True,

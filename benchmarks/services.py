@@ -1,22 +1,23 @@
-"""Generated services under `make serve`, side by side with minimal apps, on loopback with wrk
-(32 connections).
+"""Generated services under `make serve`, side by side with minimal apps and a raw floor, on
+loopback with wrk.
 
-For each framework, the default project (SQLite, HTTP Basic) is generated and served, and the
-minimal app of the same framework (benchmarks/minimal/) runs from the same environment, on the
-same database file, with the same server and worker count. Both answer /health (one SELECT 1)
-and an authenticated GET /users?limit=10. All services run at once and are measured in
-alternation, round after round, so a noisy neighbour hits them alike; medians are printed.
+For each framework, the default project (HTTP Basic; SQLite, or PostgreSQL with --database) is
+generated and served, and the minimal app of the same framework (benchmarks/minimal/) runs from
+the same environment, on the same database, with the same server and worker count. The raw floor
+(minimal/floor_app.py: Starlette and the bare driver) runs from the FastAPI project's
+environment. All answer /health (one SELECT 1), an authenticated GET /users?limit=10 and an
+authenticated PATCH of one user's name. All services run at once and are measured in
+alternation, round after round, so a noisy neighbour hits them alike; medians are printed, with
+p50/p99 latency and the resident memory of each worker.
 
-Targets (issue "Fast generation..."): each template's /health and read >= 0.9x its minimal
-app's, FastAPI's read >= 1.3x Flask's; then the resident memory of each worker at idle, after
-the rounds, and over a soak of --soak seconds of reads (growth after warm-up should be ~0).
-Needs wrk (Debian package).
+Targets (issue "FastAPI earns its reputation"): FastAPI >= 1.5x Flask and >= 1.5x DRF on each
+request; each template >= 0.85x its minimal app; FastAPI's template against the floor (aim
+>= 0.3x). Needs wrk (Debian package); --database postgresql needs the server at 127.0.0.1:5432.
 """
 
 import argparse
 import base64
 import os
-import re
 import signal
 import socket
 import statistics
@@ -30,12 +31,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psycopg
 from project import generate
+from psycopg import sql
+
+from apigen.compare import Load, Measurement, Wrk, worker_rss_mib
 
 MINIMAL = Path(__file__).resolve().parent / "minimal"
 EMAIL, PASSWORD = "bench@example.com", "a long bench password"
 BASIC = "Basic " + base64.b64encode(f"{EMAIL}:{PASSWORD}".encode()).decode()
-HEALTH, READ = "/health", "/users?limit=10"
+POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
+LOADS = (
+    Load("health", "GET", "/health", authenticated=False),
+    Load("read", "GET", "/users?limit=10", authenticated=True),
+    Load("write", "PATCH", "/users/1", authenticated=True, body='{"name": "Benchmarked"}'),
+)
 MINIMAL_APPS = {
     "fastapi": "fastapi_app:app",
     "flask": "flask_app:app",
@@ -45,14 +55,17 @@ MINIMAL_APPS = {
 
 @dataclass
 class Service:
-    name: str  # "fastapi" or "fastapi minimal"
+    name: str  # "fastapi", "fastapi minimal", "floor"
     base_url: str
     group: int  # process group of the server and its workers
     workers: int
-    rates: dict[str, list[float]] = field(default_factory=dict)  # path -> requests/s per round
+    rounds: dict[str, list[Measurement]] = field(default_factory=dict)
 
-    def median(self, path: str) -> float:
-        return statistics.median(self.rates[path])
+    def median(self, load: str, attribute: str = "requests_per_second") -> float:
+        return statistics.median(getattr(m, attribute) for m in self.rounds[load])
+
+    def errors(self) -> int:
+        return sum(m.errors for rounds in self.rounds.values() for m in rounds)
 
 
 def free_port() -> int:
@@ -62,72 +75,59 @@ def free_port() -> int:
         return port
 
 
-def worker_rss_mib(service: Service) -> list[float]:
-    """Resident memory of the largest processes of the group: the workers (the rest of the
-    group is make, uv and the supervisor)."""
-    sizes = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[2]) != service.group:
-                continue
-            status = (stat.parent / "status").read_text()
-        except (OSError, IndexError, ValueError):
-            continue
-        if match := re.search(r"VmRSS:\s+(\d+) kB", status):
-            sizes.append(int(match.group(1)) / 1024)
-    return sorted(sizes, reverse=True)[: service.workers]
+def recreate_database(name: str) -> str:
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"{POSTGRES_SERVER}/{name}"
 
 
-def wrk(url: str, seconds: int) -> float:
-    result = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            "-c32",
-            f"-d{seconds}s",
-            "--timeout",
-            "10s",
-            "-H",
-            f"Authorization: {BASIC}",
-            url,
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    if "Non-2xx" in result.stdout or "Socket errors" in result.stdout:
-        print(f"errors under load on {url}:\n{result.stdout}", file=sys.stderr)
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout).group(1))  # type: ignore[union-attr]
+@dataclass(frozen=True)
+class Prepared:
+    framework: str
+    path: Path
+    env: dict[str, str]
 
 
-def prepare(framework: str, root: Path) -> Path:
-    """The default project of the template, installed, migrated, with 10 users to read."""
+def prepare(framework: str, root: Path, database: str = "sqlite") -> Prepared:
+    """The default project of the template, installed, migrated, with 10 users to read; the
+    admin (the first user) is the one the write changes."""
     project = root / f"bench-{framework}"
-    generate(framework, project)
-    make(project, "install")
-    make(project, "migrate")
-    make(project, "createuser", f"EMAIL={EMAIL}", f"PASSWORD={PASSWORD}")
+    generate(framework, project, database=database)
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    if database == "postgresql":
+        env["DATABASE_URL"] = recreate_database(f"apigen_bench_{framework}")
+    prepared = Prepared(framework, project, env)
+    make(prepared, "install")
+    make(prepared, "migrate")
+    make(prepared, "createuser", f"EMAIL={EMAIL}", f"PASSWORD={PASSWORD}")
     for number in range(1, 10):
-        make(project, "createuser", f"EMAIL=user{number}@example.com", f"PASSWORD={PASSWORD}")
-    return project
+        make(prepared, "createuser", f"EMAIL=user{number}@example.com", f"PASSWORD={PASSWORD}")
+    return prepared
 
 
-def make(project: Path, *arguments: str) -> None:
-    subprocess.run(["make", *arguments], cwd=project, check=True, capture_output=True)
+def make(project: Prepared, *arguments: str) -> None:
+    subprocess.run(
+        ["make", *arguments], cwd=project.path, env=project.env, check=True, capture_output=True
+    )
 
 
 @contextmanager
 def serving(
-    name: str, command: list[str], project: Path, env: dict[str, str], workers: int
+    name: str, command: list[str], project: Prepared, env: dict[str, str], workers: int
 ) -> Iterator[Service]:
     port = free_port()
     command = [part.replace("{port}", str(port)) for part in command]  # Uvicorn's --port
     env = (
-        os.environ | env | {"HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": str(workers)}
+        project.env
+        | env
+        | {"HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": str(workers)}
     )
     server = subprocess.Popen(
         command,
-        cwd=project,
+        cwd=project.path,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -137,7 +137,7 @@ def serving(
     try:
         for _ in range(240):
             try:
-                if httpx.get(service.base_url + HEALTH, timeout=2).status_code == 200:
+                if httpx.get(service.base_url + "/health", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
@@ -150,85 +150,109 @@ def serving(
         server.wait(timeout=60)
 
 
-def template_service(framework: str, project: Path, workers: int) -> Iterator[Service]:
-    # The rate limit protects real clients; the benchmark is one client sending thousands.
-    return serving(
-        framework, ["make", "serve"], project, {"RATE_LIMIT": "1000000000/minute"}, workers
-    )
+def template_service(project: Prepared, workers: int) -> Iterator[Service]:
+    # The protections are for clients; the benchmark is one client sending thousands.
+    env = {"RATE_LIMIT": "1000000000/minute", "FAILED_LOGIN_LIMIT": "1000000000/minute"}
+    return serving(project.framework, ["make", "serve"], project, env, workers)
 
 
-def minimal_service(framework: str, project: Path, workers: int) -> Iterator[Service]:
+def uvicorn(project: Prepared, app: str, workers: int) -> list[str]:
+    venv = project.path / ".venv" / "bin"
+    return [
+        str(venv / "uvicorn"),
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--timeout-graceful-shutdown",
+        "30",
+    ]
+
+
+def minimal_service(project: Prepared, workers: int) -> Iterator[Service]:
     """The minimal app, run by the template's server with the template's server settings."""
-    venv = project / ".venv" / "bin"
-    app = MINIMAL_APPS[framework]
-    if framework == "fastapi":
-        command = [
-            str(venv / "uvicorn"),
-            app,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "{port}",
-            "--workers",
-            str(workers),
-        ]
-        command += ["--no-access-log", "--proxy-headers", "--timeout-graceful-shutdown", "30"]
+    app = MINIMAL_APPS[project.framework]
+    if project.framework == "fastapi":
+        command = uvicorn(project, app, workers)
     else:
-        command = [str(venv / "gunicorn"), "--config", "gunicorn.conf.py", app]
+        command = [
+            str(project.path / ".venv" / "bin" / "gunicorn"),
+            "--config",
+            "gunicorn.conf.py",
+            app,
+        ]
     env = {"PYTHONPATH": str(MINIMAL)}
-    return serving(f"{framework} minimal", command, project, env, workers)
+    return serving(f"{project.framework} minimal", command, project, env, workers)
 
 
-def measure_rounds(services: list[Service], rounds: int, seconds: int) -> None:
+def floor_service(project: Prepared, workers: int) -> Iterator[Service]:
+    command = uvicorn(project, "floor_app:app", workers)
+    return serving("floor", command, project, {"PYTHONPATH": str(MINIMAL)}, workers)
+
+
+def measure_rounds(
+    services: list[Service], tool: Wrk, rounds: int, seconds: int, connections: int
+) -> None:
+    headers = {"Authorization": BASIC, "Content-Type": "application/json"}
     for service in services:  # warm-up: imports, connection pools, the credential caches
         for _ in range(4 * service.workers):  # one Argon2 per worker, not 32 at once
-            answer = httpx.get(
-                service.base_url + READ, headers={"Authorization": BASIC}, timeout=30
-            )
+            answer = httpx.get(f"{service.base_url}/users?limit=10", headers=headers, timeout=30)
             if answer.status_code != 200:
-                raise RuntimeError(f"{service.name}: {READ} answers {answer.status_code}")
-        for path in (HEALTH, READ):
-            wrk(service.base_url + path, 2)
-    for _ in range(rounds):
-        for path in (HEALTH, READ):
+                raise RuntimeError(f"{service.name}: /users answers {answer.status_code}")
+    for round_number in range(rounds):
+        for load in LOADS:
             for service in services:
-                service.rates.setdefault(path, []).append(wrk(service.base_url + path, seconds))
+                print(
+                    f"round {round_number + 1}/{rounds}: {service.name} {load.name}",
+                    file=sys.stderr,
+                )
+                measured = tool.measure(
+                    service.base_url + load.path, load, headers, seconds, connections
+                )
+                service.rounds.setdefault(load.name, []).append(measured)
 
 
-def soak(service: Service, seconds: int, slice_seconds: int = 10) -> list[float]:
+def report(services: dict[str, Service], rss: dict[str, list[float]], database: str) -> None:
+    print(f"\nDatabase: {database}. Medians of the rounds; RSS per worker after the rounds.\n")
+    header = "".join(f"{load.name + ' r/s':>12}{'p50':>7}{'p99 ms':>8}" for load in LOADS)
+    print(f"{'service':<18}{header}{'errors':>8}  RSS MiB")
+    for service in services.values():
+        cells = "".join(
+            f"{service.median(load.name):>12.0f}{service.median(load.name, 'p50_ms'):>7.1f}"
+            f"{service.median(load.name, 'p99_ms'):>8.1f}"
+            for load in LOADS
+        )
+        sizes = "/".join(f"{size:.0f}" for size in rss[service.name])
+        print(f"{service.name:<18}{cells}{service.errors():>8}  {sizes}")
+    print("\nRatios (requests/s):")
+
+    def ratio(a: str, b: str, target: str) -> None:
+        if a in services and b in services:
+            values = "  ".join(
+                f"{load.name} {services[a].median(load.name) / services[b].median(load.name):.2f}"
+                for load in LOADS
+            )
+            print(f"  {a + ' / ' + b:<32}{values}   (target {target})")
+
+    ratio("fastapi", "flask", ">= 1.5")
+    ratio("fastapi", "drf", ">= 1.5")
+    for framework in MINIMAL_APPS:
+        ratio(framework, f"{framework} minimal", ">= 0.85")
+    ratio("fastapi", "floor", "aim >= 0.3")
+
+
+def soak(service: Service, tool: Wrk, seconds: int, slice_seconds: int = 10) -> list[float]:
     """Total worker RSS after each slice of a read load lasting `seconds`."""
+    headers = {"Authorization": BASIC}
     totals = []
     for _ in range(max(1, seconds // slice_seconds)):
-        wrk(service.base_url + READ, slice_seconds)
-        totals.append(sum(worker_rss_mib(service)))
+        tool.measure(service.base_url + LOADS[1].path, LOADS[1], headers, slice_seconds, 32)
+        totals.append(sum(worker_rss_mib(service.group, service.workers)))
     return totals
-
-
-def report(
-    pairs: dict[str, tuple[Service, Service]],
-    idle: dict[str, list[float]],
-    loaded: dict[str, list[float]],
-) -> None:
-    print(
-        f"\n{'service':<18}{'/health r/s':>12}{'read r/s':>10}{'read/health':>13}"
-        "  RSS per worker, MiB (idle -> after load)"
-    )
-    for template, minimal in pairs.values():
-        for service in (template, minimal):
-            rss = ", ".join(
-                f"{a:.0f}->{b:.0f}"
-                for a, b in zip(idle[service.name], loaded[service.name], strict=False)
-            )
-            health, read = service.median(HEALTH), service.median(READ)
-            print(f"{service.name:<18}{health:>12.0f}{read:>10.0f}{read / health:>13.2f}  {rss}")
-    print("\nTargets (medians of the rounds):")
-    for framework, (template, minimal) in pairs.items():
-        for path, label in ((HEALTH, "/health"), (READ, "auth read")):
-            ratio = template.median(path) / minimal.median(path)
-            print(f"  {framework:<8} {label:<10} template / minimal: {ratio:.2f}  (target >= 0.9)")
-    if "fastapi" in pairs and "flask" in pairs:
-        ratio = pairs["fastapi"][0].median(READ) / pairs["flask"][0].median(READ)
-        print(f"  FastAPI read / Flask read (templates): {ratio:.2f}  (target >= 1.3)")
 
 
 def main() -> None:
@@ -237,33 +261,43 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=int, default=5, help="length of one wrk run")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument(
-        "--soak", type=int, default=60, help="seconds of reads for the memory check (0: none)"
-    )
+    parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2, help="WEB_CONCURRENCY of every service")
     parser.add_argument("--frameworks", default="fastapi,flask,drf")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--soak", type=int, default=0, help="seconds of reads for the memory check (0: none)"
+    )
     arguments = parser.parse_args()
-    frameworks = arguments.frameworks.split(",")
     with tempfile.TemporaryDirectory() as scratch, ExitStack() as running:
-        pairs: dict[str, tuple[Service, Service]] = {}
-        for framework in frameworks:
-            project = prepare(framework, Path(scratch))
-            template = running.enter_context(
-                template_service(framework, project, arguments.workers)
-            )
-            minimal = running.enter_context(minimal_service(framework, project, arguments.workers))
-            pairs[framework] = (template, minimal)
-        services = [service for pair in pairs.values() for service in pair]
-        idle = {service.name: worker_rss_mib(service) for service in services}
-        measure_rounds(services, arguments.rounds, arguments.seconds)
-        loaded = {service.name: worker_rss_mib(service) for service in services}
-        report(pairs, idle, loaded)
+        tool = Wrk("wrk", Path(scratch))
+        services: dict[str, Service] = {}
+        for framework in arguments.frameworks.split(","):
+            project = prepare(framework, Path(scratch), arguments.database)
+            for start in (template_service, minimal_service):
+                service = running.enter_context(start(project, arguments.workers))
+                services[service.name] = service
+            if framework == "fastapi":
+                floor = running.enter_context(floor_service(project, arguments.workers))
+                services[floor.name] = floor
+        measure_rounds(
+            list(services.values()),
+            tool,
+            arguments.rounds,
+            arguments.seconds,
+            arguments.connections,
+        )
+        rss = {
+            name: worker_rss_mib(service.group, service.workers)
+            for name, service in services.items()
+        }
+        report(services, rss, arguments.database)
         if arguments.soak:
             print(f"\nMemory over {arguments.soak} s of reads (all workers, MiB, after each 10 s):")
-            for framework, (template, _) in pairs.items():
-                totals = soak(template, arguments.soak)
-                growth = totals[-1] - totals[0]
+            for framework in arguments.frameworks.split(","):
+                totals = soak(services[framework], tool, arguments.soak)
                 series = " ".join(f"{total:.0f}" for total in totals)
+                growth = totals[-1] - totals[0]
                 print(f"  {framework:<8} {series}  growth after the first slice: {growth:+.1f} MiB")
 
 

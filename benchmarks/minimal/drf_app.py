@@ -1,12 +1,30 @@
-"""Minimal Django REST framework service in one file: the two measured endpoints and nothing
-else, on the template's stack (Django's ORM, its Argon2 hasher, HTTP Basic, a serializer)."""
+"""Minimal Django REST framework service in one file: the three measured endpoints and nothing
+else, on the template's stack (Django's ORM over SQLite or PostgreSQL, its Argon2 hasher, HTTP
+Basic, a serializer)."""
 
 import base64
+import os
+from urllib.parse import urlsplit
 
 import django
 from django.conf import settings
 from django.db import connection
 from django.urls import path
+
+
+def database() -> dict[str, object]:
+    url = urlsplit(os.environ.get("DATABASE_URL", "sqlite:///./app.db"))
+    if url.scheme == "postgresql":
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": url.path.lstrip("/"),
+            "USER": url.username or "",
+            "PASSWORD": url.password or "",
+            "HOST": url.hostname or "",
+            "PORT": url.port or "",
+        }
+    return {"ENGINE": "django.db.backends.sqlite3", "NAME": url.path.removeprefix("/")}
+
 
 settings.configure(
     DEBUG=False,
@@ -14,7 +32,7 @@ settings.configure(
     ALLOWED_HOSTS=["*"],
     ROOT_URLCONF=__name__,
     INSTALLED_APPS=["rest_framework", "drf_app"],
-    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "app.db"}},
+    DATABASES={"default": database()},
     PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher"],
     USE_TZ=True,
     TIME_ZONE="UTC",
@@ -31,7 +49,7 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.db import models  # noqa: E402
 from rest_framework import serializers  # noqa: E402
 from rest_framework.decorators import api_view  # noqa: E402
-from rest_framework.exceptions import AuthenticationFailed  # noqa: E402
+from rest_framework.exceptions import AuthenticationFailed, NotFound  # noqa: E402
 from rest_framework.request import Request  # noqa: E402
 from rest_framework.response import Response  # noqa: E402
 from verified import check  # noqa: E402
@@ -63,16 +81,36 @@ def health(request: Request) -> Response:
     return Response({"status": "ok"})
 
 
-@api_view(["GET"])
-def users(request: Request) -> Response:
+def authenticate(request: Request) -> None:
     _, _, encoded = request.headers.get("Authorization", "").partition(" ")
     email, _, password = base64.b64decode(encoded).decode().partition(":")
     user = User.objects.filter(email=email).first()
     if user is None or not check(email, password, user.password, check_password):
         raise AuthenticationFailed
+
+
+@api_view(["GET"])
+def users(request: Request) -> Response:
+    authenticate(request)
     limit = int(request.query_params.get("limit", 50))
     return Response(UserSerializer(User.objects.order_by("id")[:limit], many=True).data)
 
 
-urlpatterns = [path("health", health), path("users", users)]
+@api_view(["PATCH"])
+def update(request: Request, user_id: int) -> Response:
+    authenticate(request)
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise NotFound
+    serializer = UserSerializer(user, data=request.data, partial=True)
+    serializer.is_valid(raise_exception=True)
+    serializer.save()
+    return Response(serializer.data)
+
+
+urlpatterns = [
+    path("health", health),
+    path("users", users),
+    path("users/<int:user_id>", update),
+]
 application = get_wsgi_application()

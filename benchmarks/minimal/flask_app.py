@@ -1,6 +1,7 @@
-"""Minimal Flask service: the two measured endpoints and nothing else, on the template's stack
-(Flask-SQLAlchemy, pwdlib's Argon2, HTTP Basic from the request's authorization)."""
+"""Minimal Flask service: the three measured endpoints and nothing else, on the template's stack
+(Flask-SQLAlchemy over SQLite or psycopg, pwdlib's Argon2, HTTP Basic from the request)."""
 
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -29,11 +30,34 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime]
 
 
+def database_uri() -> str:
+    scheme, _, rest = os.environ.get("DATABASE_URL", "sqlite:///./app.db").partition("://")
+    if scheme == "postgresql":
+        return f"postgresql+psycopg://{rest}"
+    # Flask-SQLAlchemy would take a relative SQLite path from the instance folder.
+    return f"sqlite:///{Path.cwd() / Path(rest.removeprefix('/'))}"
+
+
 password_hash = PasswordHash.recommended()
 app = Flask(__name__)
-# Flask-SQLAlchemy would take a relative SQLite path from the instance folder.
-app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path.cwd() / 'app.db'}"
+app.config["SQLALCHEMY_DATABASE_URI"] = database_uri()
 db.init_app(app)
+
+
+def public(user: User) -> dict[str, object]:
+    return {"id": user.id, "name": user.name, "email": user.email, "age": user.age,
+            "created_at": user.created_at}  # fmt: skip
+
+
+def authenticate() -> None:
+    auth = request.authorization
+    if auth is None or not auth.username or not auth.password:
+        abort(401)
+    user = db.session.scalar(select(User).where(User.email == auth.username))
+    if user is None or not check(
+        user.email, auth.password, user.hashed_password, password_hash.verify
+    ):
+        abort(401)
 
 
 @app.get("/health")
@@ -44,17 +68,17 @@ def health() -> dict[str, str]:
 
 @app.get("/users")
 def users() -> list[dict[str, object]]:
-    auth = request.authorization
-    if auth is None or not auth.username or not auth.password:
-        abort(401)
-    user = db.session.scalar(select(User).where(User.email == auth.username))
-    if user is None or not check(
-        user.email, auth.password, user.hashed_password, password_hash.verify
-    ):
-        abort(401)
+    authenticate()
     limit = request.args.get("limit", 50, type=int)
-    rows = db.session.scalars(select(User).order_by(User.id).limit(limit))
     return [
-        {"id": u.id, "name": u.name, "email": u.email, "age": u.age, "created_at": u.created_at}
-        for u in rows
+        public(user) for user in db.session.scalars(select(User).order_by(User.id).limit(limit))
     ]
+
+
+@app.patch("/users/<int:user_id>")
+def update(user_id: int) -> dict[str, object]:
+    authenticate()
+    user = db.session.get(User, user_id) or abort(404)
+    user.name = (request.get_json() or {})["name"]
+    db.session.commit()
+    return public(user)
