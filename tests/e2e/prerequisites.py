@@ -58,6 +58,9 @@ def missing() -> list[str]:
         )
     if shutil.which("wrk") is None:
         problems.append("wrk (the load test): apt-get install wrk")
+    for tool in ("buildah", "debootstrap"):
+        if shutil.which(tool) is None:
+            problems.append(f"{tool} (the container image tests): apt-get install {tool}")
     return problems
 
 
