@@ -3,17 +3,26 @@
 Every template gets the full product of the options that change its code (database x auth);
 the options that only change files or defaults (python_version, log_format, docker, ci) are
 spread over those projects so that every value of every option is generated at least once.
+An option that only some answers allow (kubernetes: docker and PostgreSQL) is on wherever the
+option file's own validator accepts it, and off elsewhere: the matrix holds no refused project.
 The first project (all defaults) and the one with every non-default code option are also
 served and checked against the HTTP contract.
 """
 
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import product
+from typing import Any
+
+import yaml
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
 
 from apigen import catalogue
 
 CODE_OPTIONS = ("database", "auth")
 SPREAD_OPTIONS = ("python_version", "log_format", "docker", "ci")
+CONDITIONAL_OPTIONS = ("kubernetes",)
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,28 @@ def _values(name: str) -> list[str]:
     return [default, *(choice for choice in option.choices if choice != default)]
 
 
+@cache
+def _validators() -> dict[str, str]:
+    path = catalogue.source_root() / "templates" / "shared" / "copier.yml"
+    questions = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {
+        name: question["validator"]
+        for name, question in questions.items()
+        if isinstance(question, dict) and "validator" in question
+    }
+
+
+def refusal(name: str, answers: dict[str, str]) -> str:
+    """What the option file's validator of `name` says to these answers ("": accepted), rendered
+    as copier renders it (booleans as booleans)."""
+    context: dict[str, Any] = {}
+    for key, value in answers.items():
+        option = catalogue.option(key)
+        context[key] = value == "true" if option and option.type == "bool" else value
+    environment = SandboxedEnvironment(undefined=StrictUndefined)
+    return environment.from_string(_validators()[name]).render(context).strip()
+
+
 def project_specs() -> list[ProjectSpec]:
     specs = []
     for framework in catalogue.frameworks():
@@ -46,6 +77,9 @@ def project_specs() -> list[ProjectSpec]:
             for name in SPREAD_OPTIONS:
                 values = _values(name)
                 answers[name] = values[index % len(values)]
+            for name in CONDITIONAL_OPTIONS:
+                default, wanted = _values(name)
+                answers[name] = default if refusal(name, answers | {name: wanted}) else wanted
             served = index in (0, len(code_products) - 1)
             specs.append(ProjectSpec(framework, answers, served))
     return specs
