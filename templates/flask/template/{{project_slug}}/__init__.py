@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from . import auth, errors, protection, request_log
+from . import auth, database, docs, errors, protection, request_log, security, throttling
 from .api import health, secure, users
 from .cli import create_user_command
 from .config import Config
@@ -31,12 +31,17 @@ def create_app(config: Config | None = None) -> Flask:
         app.json.sort_keys = False  # fields in the order the schemas declare them
 
     request_log.init_app(app)
-    # Headers, body limit, CORS, and RATE_LIMIT on what needs credentials (and POST /token).
+    # Headers, body limit, CORS, proxies, and RATE_LIMIT on what needs credentials (and
+    # POST /token); FAILED_LOGIN_LIMIT and PASSWORD_HASH_CONCURRENCY around password checks.
     protection.init_app(app, config, rate_limited=(secure.blp, users.blp, *auth.RATE_LIMITED))
+    throttling.init_app(app, config)
+    security.limit_concurrency(config.password_hash_concurrency)
     errors.init_app(app)
     db.init_app(app)
+    database.init_app(app)  # DATABASE_TIMEOUT on every wait for PostgreSQL
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIRECTORY))
     api.init_app(app)
+    docs.init_app(app)  # Swagger UI and ReDoc files, from this server
     # The OpenAPI security scheme; POST /token for bearer tokens, the credential memory for Basic.
     auth.init_app(app, api)
     for blueprint in (health.blp, secure.blp, users.blp):

@@ -41,12 +41,14 @@ def list_users(*, limit: int, offset: int) -> Sequence[User]:
     return users
 
 
-def create_user(user_in: UserCreate) -> User:
+def create_user(user_in: UserCreate, *, is_admin: bool = False) -> User:
+    """A new account; only `flask create-user` (make createuser) makes admins."""
     user = User(
         name=user_in["name"],
         email=user_in["email"],
         age=user_in.get("age"),
         hashed_password=hash_password(user_in["password"]),
+        is_admin=is_admin,
     )
     db.session.add(user)
     _commit()

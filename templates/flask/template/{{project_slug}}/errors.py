@@ -8,8 +8,13 @@ from typing import Any
 
 import flask_smorest
 import marshmallow as ma
-from flask import Flask
+from flask import Flask, g
+from flask_limiter import RateLimitExceeded
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
+
+from .security import PasswordHashBusyError
 
 error_logger = logging.getLogger("api.error")
 
@@ -18,10 +23,10 @@ LOCATIONS = {"json": "body", "form": "body"}
 
 # The same words whichever layer refuses: Flask (413) or Flask-Limiter (whose 429 would name
 # the limit).
-FIXED_DETAILS = {
-    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "Request body too large",
-    HTTPStatus.TOO_MANY_REQUESTS: "Too many requests",
-}
+FIXED_DETAILS = {HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "Request body too large"}
+RATE_LIMITED = "Too many requests"
+DATABASE_UNAVAILABLE = "Database unavailable"
+DATABASE_RETRY_AFTER = 5
 
 ErrorBody = tuple[dict[str, Any], int, dict[str, str]]
 
@@ -88,7 +93,9 @@ class Api(flask_smorest.Api):  # type: ignore[misc]
         messages = data.get("messages")
         if messages and code == HTTPStatus.UNPROCESSABLE_ENTITY:
             return {"detail": validation_errors(messages)}, code, headers
-        if code in FIXED_DETAILS:
+        if isinstance(error, RateLimitExceeded):
+            detail = RATE_LIMITED
+        elif code in FIXED_DETAILS:
             detail = FIXED_DETAILS[HTTPStatus(code)]
         elif messages:  # webargs' 400 for a body that is not JSON
             detail = " ".join(item["msg"] for item in validation_errors(messages))
@@ -99,6 +106,24 @@ class Api(flask_smorest.Api):  # type: ignore[misc]
         return {"detail": detail}, code, headers
 
 
+def retry_later(detail: str, retry_after: int) -> ErrorBody:
+    """503 with Retry-After; protection.py keeps this value over Flask-Limiter's own."""
+    g.retry_after = str(retry_after)
+    return {"detail": detail}, 503, {"Retry-After": g.retry_after}
+
+
+def handle_busy_hashing(error: PasswordHashBusyError) -> ErrorBody:
+    """Every Argon2 slot stayed taken for a second (PASSWORD_HASH_CONCURRENCY): try again."""
+    return retry_later("Server busy, try again", 1)
+
+
+def handle_database_unavailable(error: Exception) -> ErrorBody:
+    """The database refused, dropped or did not answer in DATABASE_TIMEOUT: 503, not 500. The
+    pool replaces broken connections, so the service recovers by itself when it is back."""
+    error_logger.warning("Database unavailable: %s", (str(error).splitlines() or [""])[0][:200])
+    return retry_later(DATABASE_UNAVAILABLE, DATABASE_RETRY_AFTER)
+
+
 def handle_unexpected_error(error: Exception) -> ErrorBody:
     """Last resort: log the traceback, answer a JSON 500 (never an HTML page or a trace)."""
     error_logger.error("Unhandled error", exc_info=error)
@@ -106,6 +131,9 @@ def handle_unexpected_error(error: Exception) -> ErrorBody:
 
 
 def init_app(app: Flask) -> None:
-    # HTTP errors (404, 405, 413, validation...) go to Api.handle_http_exception; this
-    # catches everything else.
+    # HTTP errors (404, 405, 413, validation...) go to Api.handle_http_exception; the most
+    # specific handler below takes the rest.
+    app.register_error_handler(PasswordHashBusyError, handle_busy_hashing)
+    for database_error in (OperationalError, InterfaceError, PoolTimeoutError):
+        app.register_error_handler(database_error, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected_error)

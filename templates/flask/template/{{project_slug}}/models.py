@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, DateTime, Integer, String
+from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import Base, db
@@ -24,6 +24,9 @@ class User(Model):
     email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
     age: Mapped[int | None]
     hashed_password: Mapped[str] = mapped_column(String(255))
+    # The role: admins (made only by `make createuser`) manage every account; see
+    # authorization.py. Never part of the API's input or output.
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=lambda: datetime.now(UTC)
     )

@@ -7,12 +7,19 @@ from typing import Any, TypedDict
 from email_validator import EmailNotValidError, validate_email
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
 
 class Text(fields.String):
     """A string that can be stored: refuses lone surrogates, which UTF-8 cannot encode, and
     NUL characters, which PostgreSQL cannot store."""
 
     refuse_nul = True
+
+    def __init__(self, **kwargs: Any) -> None:
+        if self.refuse_nul:  # the schema says so (OpenAPI `pattern`)
+            kwargs["metadata"] = {**kwargs.get("metadata", {}), "pattern": NO_NUL_PATTERN}
+        super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)

@@ -1,8 +1,7 @@
 """An example of a protected endpoint: who am I."""
 
-from flask_smorest import Blueprint
-
 from ..auth import AUTHENTICATED, auth
+from ..extensions import Blueprint
 from ..models import User
 from ..schemas import MessageSchema
 
