@@ -10,8 +10,14 @@ def main() -> None:
     try:
         use_settings()
         from django.core.management import execute_from_command_line
+        from django.db import InterfaceError, OperationalError
 
-        execute_from_command_line(sys.argv)
+        try:
+            execute_from_command_line(sys.argv)
+        except (OperationalError, InterfaceError) as error:
+            # Server down, database missing, wrong password: one line, not a traceback.
+            reason = " ".join(str(error).split()) or type(error).__name__
+            sys.exit(f"error: the database is unavailable: {reason}")
     except SettingsError as error:
         sys.exit(f"error: {error}")
 

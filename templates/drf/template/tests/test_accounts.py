@@ -9,6 +9,12 @@ from django.test import Client
 from .conftest import PASSWORD
 
 
+def test_the_createuser_account_is_the_admin(account: tuple[str, str]) -> None:
+    user = get_user_model().objects.get(email=account[0])
+    assert user.is_superuser
+    assert user.is_staff
+
+
 def test_passwords_are_stored_as_argon2_hashes(account: tuple[str, str]) -> None:
     user = get_user_model().objects.get(email=account[0])
     assert user.password.startswith("argon2$")
@@ -49,10 +55,10 @@ def test_admin_login_with_a_superuser(db: None) -> None:
     assert browser.get("/admin/users/user/add/").status_code == 200
 
 
-def test_admin_refuses_a_regular_user(account: tuple[str, str]) -> None:
+def test_admin_refuses_an_ordinary_account(ordinary: tuple[str, str]) -> None:
     browser = Client()
     response = browser.post(
-        "/admin/login/?next=/admin/", {"username": account[0], "password": account[1]}
+        "/admin/login/?next=/admin/", {"username": ordinary[0], "password": ordinary[1]}
     )
     assert response.status_code == 200  # the form again, with an error
     assert browser.get("/admin/users/user/").status_code == 302

@@ -156,3 +156,44 @@ def test_clients_over_the_rate_limit_get_429(client: APIClient) -> None:
     # The public endpoints are not rate limited.
     assert client.get("/health").status_code == 200
     assert client.get("/openapi.json").status_code == 200
+
+
+def test_data_endpoints_answer_503_while_the_database_is_unavailable(
+    auth_client: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable(*args: object) -> None:
+        raise OperationalError("connection refused")
+
+    with monkeypatch.context() as patch:  # undone before the test database is torn down
+        patch.setattr(type(connections["default"]), "cursor", unreachable)
+        response = auth_client.get("/users")
+    assert response.status_code == 503
+    assert response.json() == {"detail": "Database unavailable"}
+    assert response.headers["Retry-After"] == "5"
+
+
+PRODUCTION_HEADERS = {
+    "CONTENT_SECURITY_POLICY": "default-src 'none'; frame-ancestors 'none'",
+    "CONTENT_SECURITY_POLICY_PAGES": "default-src 'self'",
+    "SECURE_HSTS_SECONDS": 31536000,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+}
+
+
+@override_settings(**PRODUCTION_HEADERS)
+@pytest.mark.parametrize("path", ["/health", "/nowhere", "/users"])
+def test_production_answers_carry_hsts_and_a_strict_csp(client: APIClient, path: str) -> None:
+    headers = client.get(path).headers
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+@override_settings(**PRODUCTION_HEADERS)
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_the_docs_load_everything_from_this_service(client: APIClient, path: str) -> None:
+    response = client.get(path)
+    assert response.headers["Content-Security-Policy"] == "default-src 'self'"
+    page = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/" in page
+    assert "https://" not in page
+    assert "<script>" not in page  # no inline script: the CSP allows none

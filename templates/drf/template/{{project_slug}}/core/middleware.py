@@ -1,6 +1,8 @@
-"""Request context (a request id, one access line per request, and a JSON 500 as last
-resort), and the request body size limit."""
+"""Request context (a request id, one access line per request, and a JSON 500 or 503 as last
+resort), the request body size limit (chunked bodies included) and the production headers
+(Content-Security-Policy, and HSTS on every answer)."""
 
+import io
 import logging
 import re
 import time
@@ -8,6 +10,8 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.handlers.wsgi import LimitedStream
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 
@@ -55,27 +59,80 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse:
-        """An exception no view handled: log it with its traceback, answer a JSON 500."""
+        """An exception no view handled: a database outage is a 503 (the admin's pages too);
+        anything else is logged with its traceback and answered with a JSON 500."""
+        if isinstance(exception, OperationalError | InterfaceError):
+            error_logger.warning("Database unavailable: %s", exception)
+            return database_unavailable()
         error_logger.error("Unhandled error", exc_info=exception)
         response = JsonResponse({"detail": "Internal server error"}, status=500)
         response._has_been_logged = True  # type: ignore[attr-defined]  # not again by Django
         return response
 
 
-class BodySizeLimitMiddleware:
-    """A body larger than MAX_BODY_BYTES (by its Content-Length) is refused before it is read.
+def database_unavailable() -> JsonResponse:
+    return JsonResponse(
+        {"detail": "Database unavailable"}, status=503, headers={"Retry-After": "5"}
+    )
 
-    Without a Content-Length, Django reads no body at all, so none gets past this limit.
+
+class BodySizeLimitMiddleware:
+    """A body larger than MAX_BODY_BYTES is refused with 413: by its Content-Length before it
+    is read, or, sent chunked (no Content-Length), as soon as it passes the limit.
+
+    Django reads no body without a Content-Length, so a chunked one is read here, up to the
+    limit, and handed to Django as if it had come with its length.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > settings.MAX_BODY_BYTES:
-            return JsonResponse({"detail": "Request body too large"}, status=413)
+        limit = settings.MAX_BODY_BYTES
+        declared = request.META.get("CONTENT_LENGTH")
+        if declared:
+            try:
+                length = int(declared)
+            except ValueError:
+                return JsonResponse({"detail": "Invalid Content-Length"}, status=400)
+            if length > limit:
+                return too_large()
+        elif "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            stream = request.META.get("wsgi.input")
+            body = stream.read(limit + 1) if stream is not None else b""
+            if len(body) > limit:
+                return too_large()
+            request.META["CONTENT_LENGTH"] = str(len(body))
+            request._stream = LimitedStream(io.BytesIO(body), len(body))  # type: ignore[assignment]
         return self.get_response(request)
+
+
+def too_large() -> JsonResponse:
+    return JsonResponse({"detail": "Request body too large"}, status=413)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Production: a Content-Security-Policy on every answer (a strict one for the API, one
+    that lets the docs and the admin load their own files), and HSTS even over plain HTTP,
+    where Django's SecurityMiddleware leaves it out (TLS usually ends at a proxy)."""
+
+    PAGES = ("/docs", "/redoc", "/admin/", "/static/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        policy = settings.CONTENT_SECURITY_POLICY
+        if policy:
+            if request.path.startswith(self.PAGES):
+                policy = settings.CONTENT_SECURITY_POLICY_PAGES
+            response.headers.setdefault("Content-Security-Policy", policy)
+        if settings.SECURE_HSTS_SECONDS:
+            hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
+            if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+                hsts += "; includeSubDomains"
+            if settings.SECURE_HSTS_PRELOAD:
+                hsts += "; preload"
+            response.headers.setdefault("Strict-Transport-Security", hsts)
+        return response

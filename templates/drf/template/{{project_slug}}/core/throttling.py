@@ -10,6 +10,8 @@ from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from .network import client_address
+
 if TYPE_CHECKING:
     from rest_framework.views import APIView
 
@@ -24,3 +26,7 @@ class ClientRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request: Request, view: "APIView") -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def get_ident(self, request: Request) -> str:
+        """X-Forwarded-For only from TRUSTED_PROXIES (DRF's NUM_PROXIES trusts any peer)."""
+        return client_address(request)

@@ -1,21 +1,43 @@
 """Validation of user input. Strict: unknown fields and wrong JSON types are refused."""
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.validators import EmailValidator
+from django.core.validators import EmailValidator, RegexValidator
 from email_validator import EmailNotValidError, validate_email
 from rest_framework import serializers
 
 from .models import MAX_AGE, User
 
+# Text that neither database can store: NUL (PostgreSQL) and lone surrogates (no UTF-8 form).
+# The first is also in the schema, as `pattern`.
+NO_NUL = RegexValidator(r"^[^\u0000]*$", "Null characters are not allowed.")
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def has_surrogates(text: str) -> bool:
+    return SURROGATE.search(text) is not None
+
+
+def storable(text: str) -> bool:
+    """Whether a database could hold this text (and so whether an account could have it)."""
+    return "\0" not in text and not has_surrogates(text)
+
 
 class StrictCharField(serializers.CharField):
-    """A JSON string only: DRF would turn 42 into "42"."""
+    """A JSON string only (DRF would turn 42 into "42"), of text a database can store."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.error_messages["surrogates"] = "Lone surrogate characters are not allowed."
+        self.validators.append(NO_NUL)
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
+        if has_surrogates(data):
+            self.fail("surrogates")
         return super().to_internal_value(data)
 
 
@@ -26,9 +48,10 @@ class StrictEmailField(serializers.EmailField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.validators = [v for v in self.validators if not isinstance(v, EmailValidator)]
+        self.validators.append(NO_NUL)
 
     def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
+        if not isinstance(data, str) or has_surrogates(data) or "\0" in data:
             self.fail("invalid")
         try:
             address = validate_email(data, check_deliverability=False, test_environment=True)

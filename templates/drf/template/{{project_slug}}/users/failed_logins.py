@@ -1,0 +1,56 @@
+"""FAILED_LOGIN_LIMIT: failed logins counted per account (the email as sent, lower-cased) and
+per client address, with the `limits` package, in memory (per worker process). Once either is
+over the limit, a login that would need a password check is answered 429 before any hashing;
+credentials the worker already verified (HTTP Basic's memory) are not checked, so a client
+that knows its password keeps working during a flood against its account."""
+
+import time
+from functools import cache
+
+import limits
+from django.conf import settings
+from rest_framework.exceptions import Throttled
+from rest_framework.request import Request
+
+from ..core.network import client_address
+
+_limiter = limits.strategies.MovingWindowRateLimiter(limits.storage.MemoryStorage())
+
+
+class TooManyFailedLogins(Throttled):
+    """429 {"detail": "Too many failed logins, try again later"}, with Retry-After."""
+
+    default_detail = "Too many failed logins, try again later"
+
+    def __init__(self, wait: int) -> None:
+        super().__init__(detail=self.default_detail)
+        self.wait = wait
+
+
+@cache
+def _limit(notation: str) -> limits.RateLimitItem:
+    return limits.parse(notation)
+
+
+def _keys(request: Request, email: str) -> list[tuple[str, str]]:
+    return [("account", email.lower()), ("address", client_address(request))]
+
+
+def check(request: Request, email: str) -> None:
+    """Raise TooManyFailedLogins if this account or this address failed too often lately."""
+    limit = _limit(settings.FAILED_LOGIN_LIMIT)
+    for keys in _keys(request, email):
+        if not _limiter.test(limit, *keys):
+            stats = _limiter.get_window_stats(limit, *keys)
+            raise TooManyFailedLogins(max(1, round(stats.reset_time - time.time())))
+
+
+def record(request: Request, email: str) -> None:
+    limit = _limit(settings.FAILED_LOGIN_LIMIT)
+    for keys in _keys(request, email):
+        _limiter.hit(limit, *keys)
+
+
+def forget_all() -> None:
+    """Tests start from no failures."""
+    _limiter.storage.reset()
