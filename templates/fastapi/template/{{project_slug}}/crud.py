@@ -2,12 +2,11 @@
 
 from collections.abc import Sequence
 
-import anyio
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .core.security import hash_password, verify_password
+from .core.security import PasswordHasher
 from .models import User
 from .schemas import UserCreate, UserUpdate
 
@@ -20,15 +19,17 @@ async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
     return await session.scalar(select(User).where(User.email == email.lower()))
 
 
-async def authenticate(session: AsyncSession, email: str, password: str) -> User | None:
+async def authenticate(
+    session: AsyncSession, hasher: PasswordHasher, email: str, password: str
+) -> User | None:
     """The user with this email and password; unknown emails cost as much as wrong passwords."""
-    return await check_password(await get_user_by_email(session, email), password)
+    return await check_password(hasher, await get_user_by_email(session, email), password)
 
 
-async def check_password(user: User | None, password: str) -> User | None:
+async def check_password(hasher: PasswordHasher, user: User | None, password: str) -> User | None:
     """`user` if the password is theirs; no user takes as long as a wrong password."""
     stored_hash = user.hashed_password if user else None
-    valid = await anyio.to_thread.run_sync(verify_password, password, stored_hash)
+    valid = await hasher.verify(password, stored_hash)
     return user if user is not None and valid else None
 
 
@@ -37,23 +38,24 @@ async def list_users(session: AsyncSession, *, limit: int, offset: int) -> Seque
     return result.all()
 
 
-# Argon2 takes tens of milliseconds by design: hash in a worker thread, not on the event loop.
-
-
-async def create_user(session: AsyncSession, user_in: UserCreate) -> User:
+async def create_user(
+    session: AsyncSession, hasher: PasswordHasher, user_in: UserCreate, *, is_admin: bool = False
+) -> User:
+    """A new account; only `make createuser` passes `is_admin=True` (the API never does)."""
     fields = user_in.model_dump(exclude={"password"})
-    hashed_password = await anyio.to_thread.run_sync(hash_password, user_in.password)
-    user = User(**fields, hashed_password=hashed_password)
+    hashed_password = await hasher.hash(user_in.password)
+    user = User(**fields, hashed_password=hashed_password, is_admin=is_admin)
     session.add(user)
     await _commit(session)
     return user
 
 
-async def update_user(session: AsyncSession, user: User, user_in: UserUpdate) -> User:
+async def update_user(
+    session: AsyncSession, hasher: PasswordHasher, user: User, user_in: UserUpdate
+) -> User:
     changes = user_in.model_dump(exclude_unset=True)
     if "password" in changes:
-        password = changes.pop("password")
-        changes["hashed_password"] = await anyio.to_thread.run_sync(hash_password, password)
+        changes["hashed_password"] = await hasher.hash(changes.pop("password"))
     for field, value in changes.items():
         setattr(user, field, value)
     await _commit(session)

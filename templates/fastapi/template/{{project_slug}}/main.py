@@ -1,23 +1,32 @@
 """The ASGI application: `uvicorn <package>.main:app`."""
 
+import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .api.docs import add_docs
 from .api.main import api_router
+from .api.routes.health import DatabaseProbe
 from .core.config import Settings, get_settings
 from .core.credentials import VerifiedCredentials
-from .core.db import create_engine, create_session_factory
+from .core.db import UNAVAILABLE_ERRORS, create_engine, create_session_factory
 from .core.logging import configure_logging
 from .core.middleware import RequestContextMiddleware
+from .core.security import HashingBusyError, PasswordHasher
+from .core.throttling import FailedLogins
+
+OPENAPI_URL = "/openapi.json"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,18 +40,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         await engine.dispose()
 
-    docs = settings.docs_enabled  # DOCS_ENABLED=false hides /docs, /redoc and /openapi.json
+    docs = settings.docs_enabled  # /docs, /redoc and /openapi.json; off in production by default
     app = FastAPI(
         title=settings.project_name,
         debug=settings.debug,
         lifespan=lifespan,
-        openapi_url="/openapi.json" if docs else None,
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
+        openapi_url=OPENAPI_URL if docs else None,
+        docs_url=None,  # served by api/docs.py, with assets from this service, not a CDN
+        redoc_url=None,
     )
+    if docs:
+        add_docs(app, OPENAPI_URL)
     app.state.settings = settings
+    app.state.database_probe = DatabaseProbe()
     app.state.rate_limit = parse(settings.rate_limit)
     app.state.rate_limiter = MovingWindowRateLimiter(MemoryStorage())
+    app.state.failed_logins = FailedLogins(settings.failed_login_limit)
+    app.state.password_hasher = PasswordHasher(settings.password_hash_concurrency)
     app.state.verified_credentials = VerifiedCredentials(
         settings.secret_key.get_secret_value().encode()
     )
@@ -54,9 +68,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
         )
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        strict_transport_security=settings.production,
+    )
     app.include_router(api_router)
     app.exception_handler(StarletteHTTPException)(http_error)
+    app.exception_handler(RequestValidationError)(validation_error)
+    app.exception_handler(HashingBusyError)(hashing_busy)
+    for error_class in UNAVAILABLE_ERRORS:
+        app.exception_handler(error_class)(database_unavailable)
     return app
 
 
@@ -67,6 +89,32 @@ async def http_error(request: Request, error: StarletteHTTPException) -> JSONRes
     if error.status_code == 405:
         headers["Allow"] = ", ".join(_documented_methods(request.app, request.url.path))
     return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=headers)
+
+
+async def validation_error(request: Request, error: RequestValidationError) -> Response:
+    """422 naming each field, without echoing what was sent: the rejected value may be a
+    password, and NaN or a lone surrogate could not even be written back as JSON."""
+    problems = [
+        {key: value for key, value in problem.items() if key != "input"}
+        for problem in error.errors()
+    ]
+    # ASCII JSON: any text quoted from the input is escaped, never an encoding error.
+    body = json.dumps({"detail": jsonable_encoder(problems)}, ensure_ascii=True)
+    return Response(body, status_code=422, media_type="application/json")
+
+
+async def hashing_busy(request: Request, error: Exception) -> JSONResponse:
+    """Every password-hashing slot stayed busy for a second (PASSWORD_HASH_CONCURRENCY)."""
+    return JSONResponse(
+        {"detail": "Server busy, try again"}, status_code=503, headers={"Retry-After": "1"}
+    )
+
+
+async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
+    """The database refused, dropped or did not answer within DATABASE_TIMEOUT."""
+    return JSONResponse(
+        {"detail": "Database unavailable"}, status_code=503, headers={"Retry-After": "5"}
+    )
 
 
 def _documented_methods(app: FastAPI, path: str) -> list[str]:

@@ -14,7 +14,22 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-Name = Annotated[str, Field(min_length=1, max_length=100)]
+# Text that a database can store: no NUL (PostgreSQL refuses it) and no lone surrogate (not
+# encodable as UTF-8). The pattern also tells clients, in the schema, that NUL is refused.
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _encodable(value: str) -> str:
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (no lone surrogates)") from None
+    return value
+
+
+Name = Annotated[
+    str, Field(min_length=1, max_length=100, pattern=NO_NUL), AfterValidator(_encodable)
+]
 
 
 def _email(value: str) -> str:
@@ -28,9 +43,14 @@ def _email(value: str) -> str:
 
 
 Email = Annotated[
-    str, Field(max_length=254, json_schema_extra={"format": "email"}), AfterValidator(_email)
+    str,
+    Field(max_length=254, pattern=NO_NUL, json_schema_extra={"format": "email"}),
+    AfterValidator(_encodable),
+    AfterValidator(_email),
 ]
-Password = Annotated[str, Field(min_length=8, max_length=128)]
+Password = Annotated[
+    str, Field(min_length=8, max_length=128, pattern=NO_NUL), AfterValidator(_encodable)
+]
 
 
 def _whole_number(value: object) -> object:

@@ -1,4 +1,5 @@
-"""Dependencies shared by the routes: a database session per request, and rate limiting."""
+"""Dependencies shared by the routes: settings, a database session per request, password
+hashing, rate limiting and failed-login throttling."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -6,21 +7,68 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..core.config import Settings
+from ..core.security import PasswordHasher
+from ..core.throttling import FailedLogins
+
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.session_factory() as session:
         yield session
 
 
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_hasher(request: Request) -> PasswordHasher:
+    hasher: PasswordHasher = request.app.state.password_hasher
+    return hasher
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]
+
+
+def client_address(request: Request) -> str:
+    """The peer's address; X-Forwarded-For counts only from TRUSTED_PROXIES (the server's
+    forwarded_allow_ips), so a client cannot pick its own."""
+    return request.client.host if request.client else "unknown"
 
 
 async def rate_limit(request: Request) -> None:
     """Refuse a client address over RATE_LIMIT (counted per worker process, in memory)."""
-    client = request.client.host if request.client else "unknown"
-    if not request.app.state.rate_limiter.hit(request.app.state.rate_limit, client):
+    if not request.app.state.rate_limiter.hit(
+        request.app.state.rate_limit, client_address(request)
+    ):
         raise HTTPException(
             status_code=status.HTTP_429_TOO_MANY_REQUESTS,
             detail="Too many requests",
             headers={"Retry-After": "60"},
         )
+
+
+class LoginGuard:
+    """FAILED_LOGIN_LIMIT for one login attempt: its account and its client address."""
+
+    def __init__(self, request: Request) -> None:
+        self._failed_logins: FailedLogins = request.app.state.failed_logins
+        self._address = client_address(request)
+
+    def check(self, email: str) -> None:
+        """429 before any hashing once the account or the address failed too often."""
+        retry_after = self._failed_logins.retry_after(email, self._address)
+        if retry_after is not None:
+            raise HTTPException(
+                status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+                detail="Too many failed logins, try again later",
+                headers={"Retry-After": str(retry_after)},
+            )
+
+    def failed(self, email: str) -> None:
+        self._failed_logins.record(email, self._address)
+
+
+LoginGuardDep = Annotated[LoginGuard, Depends()]

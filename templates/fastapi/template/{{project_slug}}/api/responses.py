@@ -15,10 +15,23 @@ def error(description: str) -> dict[str, Any]:
 
 Responses = dict[int | str, dict[str, Any]]
 
-UNAUTHORIZED: Responses = {
-    401: error("Missing or wrong credentials"),
-    429: error("Too many requests from this client; retry later"),
+DATABASE_UNAVAILABLE: Responses = {
+    503: error(
+        "The database does not answer (detail: Database unavailable; Retry-After: 5), or"
+        " every password-hashing slot is busy (detail: Server busy, try again; Retry-After: 1)"
+    ),
 }
-NOT_FOUND: Responses = {404: error("User not found")}
+LOGIN_REFUSED: Responses = {
+    401: error("Missing or wrong credentials"),
+    429: error(
+        "Too many requests from this client, or too many failed logins for this account or"
+        " client address (FAILED_LOGIN_LIMIT); retry after Retry-After seconds"
+    ),
+}
+UNAUTHORIZED: Responses = LOGIN_REFUSED | DATABASE_UNAVAILABLE
+FORBIDDEN: Responses = {403: error("Only admins can create accounts (unless OPEN_SIGNUP)")}
+NOT_FOUND: Responses = {
+    404: error("User not found: no such id, or an account other than yours (not an admin)")
+}
 MALFORMED: Responses = {400: error("The body is not valid JSON")}
 CONFLICT: Responses = {409: error("Email already used")}

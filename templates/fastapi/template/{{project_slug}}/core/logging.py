@@ -48,6 +48,8 @@ def logging_config(settings: Settings) -> dict[str, Any]:
             "uvicorn.error": {"handlers": [], "propagate": True},
             # The request middleware writes the access line, with the request id.
             "uvicorn.access": {"handlers": [], "propagate": False},
+            # `make run` reloads on code changes; each change it notices needs no line.
+            "watchfiles": {"level": "WARNING"},
         },
     }
 

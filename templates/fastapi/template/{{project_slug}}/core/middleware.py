@@ -7,6 +7,7 @@ import time
 import uuid
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,16 +25,31 @@ SECURITY_HEADERS = {
 }
 
 
-class BodyTooLargeError(Exception):
-    """The client sent more than the configured maximum body size."""
+# Production answers: HTTPS only from now on (browsers remember it for a year), and a CSP
+# that lets an API answer load nothing (the docs pages send their own, see api/docs.py).
+HSTS = "max-age=31536000; includeSubDomains"
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+class BodyTooLargeError(HTTPException):
+    """The client sent more than MAX_BODY_BYTES. An HTTPException, so that FastAPI's body
+    parsing lets it through as a 413 instead of turning it into a 400."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail="Request body too large")
 
 
 class RequestContextMiddleware:
     """Pure ASGI middleware, so it adds no task or buffering to each request."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int, *, strict_transport_security: bool = False
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.headers = SECURITY_HEADERS | {"Content-Security-Policy": API_CSP}
+        if strict_transport_security:
+            self.headers["Strict-Transport-Security"] = HSTS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,7 +70,7 @@ class RequestContextMiddleware:
                 response_started = True
                 response_headers = MutableHeaders(scope=message)
                 response_headers.append("X-Request-ID", request_id)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     response_headers.setdefault(name, value)
             await send(message)
 
@@ -69,7 +85,7 @@ class RequestContextMiddleware:
             return message
 
         try:
-            if int(headers.get("content-length") or 0) > self.max_body_bytes:
+            if _content_length(headers) > self.max_body_bytes:
                 raise BodyTooLargeError
             await self.app(scope, receive_within_limit, send_with_request_id)
         except BodyTooLargeError:
@@ -96,3 +112,11 @@ class RequestContextMiddleware:
                     "duration_ms": round(duration_ms, 1),
                 },
             )
+
+
+def _content_length(headers: Headers) -> int:
+    """The declared body size; a malformed one counts as 0 (the server refuses it first)."""
+    try:
+        return int(headers.get("content-length") or 0)
+    except ValueError:
+        return 0
