@@ -3,14 +3,17 @@
 import json
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from copier.errors import ConfigFileError, ForbiddenPathError, InteractiveSessionError
 from typer.testing import CliRunner
 
-from apigen import __version__
+from apigen import __version__, copier_api, install
 from apigen.cli import app
+from apigen.errors import ApigenError, TemplateError, UpdateError, UsageError
 
 runner = CliRunner()
 
@@ -202,7 +205,21 @@ def test_secret_key_is_per_project_and_never_recorded(tmp_path: Path) -> None:
     assert all(len(key) >= 48 for key in keys)
 
 
-def test_reproduce_command_makes_the_same_project(tmp_path: Path) -> None:
+def project_files(project: Path) -> dict[str, str]:
+    """Every file of a project but its own secrets (.env) and git's files."""
+    return {
+        str(path.relative_to(project)): path.read_text()
+        for path in project.rglob("*")
+        if path.is_file() and ".git" not in path.parts and path.name != ".env"
+    }
+
+
+def printed_command(output: str, program: str) -> list[str]:
+    line = next(line for line in output.splitlines() if line.strip().startswith(program))
+    return shlex.split(line)
+
+
+def test_the_printed_commands_make_the_same_project(tmp_path: Path) -> None:
     first = tmp_path / "first"
     code, output, _ = run(
         "new",
@@ -215,17 +232,130 @@ def test_reproduce_command_makes_the_same_project(tmp_path: Path) -> None:
         "project_name=Pay 'n' Go",
         "-d",
         "log_format=json",
+        "-d",
+        "docker=false",
     )
     assert code == 0
-    command = next(line for line in output.splitlines() if line.strip().startswith("apigen new"))
-    arguments = shlex.split(command)[2:]
-    arguments[0] = str(tmp_path / "second")
-    assert run("new", *arguments, "--no-git")[0] == 0
-    for relative in ("pyproject.toml", "README.md"):
-        assert (first / relative).read_text() == (tmp_path / "second" / relative).read_text()
-    # _commit names the template version; a checkout with uncommitted changes makes a new one.
-    answers = [
-        yaml.safe_load((project / ".copier-answers.yml").read_text()) | {"_commit": None}
-        for project in (first, tmp_path / "second")
-    ]
-    assert answers[0] == answers[1]
+    assert "docker=false" in next(
+        line for line in output.splitlines() if line.startswith("Answers:")
+    )
+    apigen_command = printed_command(output, "apigen new")
+    assert apigen_command[2] == str(first)
+    assert run("new", str(tmp_path / "second"), *apigen_command[3:], "--no-git")[0] == 0
+    copier_command = printed_command(output, "copier copy")
+    assert copier_command[-1] == str(first)
+    assert "site-packages" not in copier_command[-2]
+    copied = subprocess.run(
+        [sys.executable, "-m", "copier", *copier_command[1:-1], str(tmp_path / "third")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert copied.returncode == 0, copied.stderr
+    made = project_files(first)
+    answers = yaml.safe_load(made[".copier-answers.yml"])
+    assert answers["_commit"].startswith("v")
+    assert answers["log_format"] == "json"
+    assert project_files(tmp_path / "third") == made  # the same tag: the same files
+    # The same answers; the templates of a checkout may have changed meanwhile (a new _commit).
+    again = yaml.safe_load((tmp_path / "second" / ".copier-answers.yml").read_text())
+    assert again | {"_commit": None} == answers | {"_commit": None}
+
+
+def test_usage_names_the_destination_plainly() -> None:
+    code, output, _ = run("new", "--help")
+    assert code == 0
+    assert " new [OPTIONS] DEST\n" in output
+
+
+def next_steps(output: str) -> list[str]:
+    return [line.strip() for line in output.split("\nNext:\n", 1)[1].splitlines()]
+
+
+def test_next_steps_for_sqlite(tmp_path: Path) -> None:
+    code, output, _ = run("new", str(tmp_path / "api"), "-f", "flask", "--defaults", "--no-git")
+    assert code == 0
+    steps = next_steps(output)
+    assert steps[:3] == [f"cd {tmp_path / 'api'}", "make install", "make migrate"]
+    assert "make createuser EMAIL=admin@example.com PASSWORD='a long password'" in steps
+    assert steps[-1].startswith("make run")
+    assert "http://127.0.0.1:8000/docs" in steps[-1]
+    assert not any("PostgreSQL" in step for step in steps)
+
+
+def test_next_steps_for_postgresql_say_the_database_must_be_there(tmp_path: Path) -> None:
+    destination = tmp_path / "api"
+    code, output, _ = run(
+        "new", str(destination), "-f", "drf", "--defaults", "--no-git", "-d", "database=postgresql"
+    )
+    assert code == 0
+    steps = next_steps(output)
+    note = next(step for step in steps if "PostgreSQL" in step)
+    assert "DATABASE_URL in .env" in note
+    assert steps.index(note) < steps.index("make migrate")
+
+
+def test_inside_another_repository_the_project_gets_its_own(tmp_path: Path) -> None:
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    subprocess.run(["git", "init", "--quiet"], cwd=outer, check=True)
+    destination = outer / "api"
+    code, output, _ = run("new", str(destination), "-f", "fastapi", "--defaults")
+    assert code == 0
+    assert "git repository initialised" in output
+    top = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"],
+        cwd=destination,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert Path(top.stdout.strip()) == destination.resolve()
+    log = subprocess.run(
+        ["git", "log", "--oneline"], cwd=destination, capture_output=True, text=True, check=True
+    )
+    assert "Initial project from apigen" in log.stdout
+    outer_log = subprocess.run(["git", "log"], cwd=outer, capture_output=True, text=True)
+    assert outer_log.returncode != 0  # the surrounding repository got no commit
+
+
+def test_install_shows_each_line_as_progress_and_stops_at_a_failure(tmp_path: Path) -> None:
+    steps = (
+        install.Step("First", ("sh", "-c", "echo resolving; echo building")),
+        install.Step("Second", ("sh", "-c", "echo broken >&2; exit 3")),
+        install.Step("Never", ("sh", "-c", "echo never")),
+    )
+    shown: list[str] = []
+    outcomes = install.run_steps(tmp_path, steps, shown.append)
+    assert [outcome.returncode for outcome in outcomes] == [0, 3]
+    assert "broken" in outcomes[1].tail
+    assert any(line.startswith("First") and line.endswith(": resolving") for line in shown)
+    assert any(line.endswith(": building") for line in shown)
+    assert not any(line.startswith("Never") for line in shown)
+
+
+@pytest.mark.parametrize(
+    ("raised", "expected", "message"),
+    [
+        (ValueError("Validation error for question 'project_slug': Bad."), UsageError, "Bad."),
+        (ValueError("Invalid choice for 'auth': 'x' is not in ['basic']"), UsageError, "auth"),
+        (ConfigFileError("copier.yml: invalid"), TemplateError, "invalid"),
+        (ForbiddenPathError(path=Path("../x")), TemplateError, "x"),
+        (InteractiveSessionError("Use --defaults"), UsageError, "no terminal"),
+    ],
+)
+def test_copier_errors_are_translated_precisely(
+    raised: Exception, expected: type[ApigenError], message: str
+) -> None:
+    """A refused answer is the user's (exit 2); a broken template is not, though copier raises
+    a ValueError subclass for both."""
+    with pytest.raises(ApigenError) as caught, copier_api.translated_errors(TemplateError):
+        raise raised
+    assert type(caught.value) is expected
+    assert message in str(caught.value)
+    assert caught.value.exit_code == (2 if expected is UsageError else 1)
+
+
+def test_an_update_error_is_not_a_generation_error() -> None:
+    assert not issubclass(UpdateError, TemplateError | UsageError)
+    assert UpdateError("x", exit_code=2).exit_code == 2

@@ -1,6 +1,8 @@
 """Nothing is lost: interruptions leave the disk as it was, and any text a user types either is
 refused clearly or ends up as inert text in a project that compiles and lints."""
 
+import fcntl
+import os
 import signal
 import subprocess
 import sys
@@ -13,42 +15,54 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from apigen import catalogue
+from apigen import catalogue, store
 from apigen.cli import app
 
 
 def _wait_for_staging(parent: Path, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while not any(parent.iterdir()):
         assert process.poll() is None, "apigen ended before it started rendering"
         assert time.monotonic() < deadline, "apigen never started rendering"
-        time.sleep(0.001)
+        time.sleep(0.01)
+
+
+# `python -m apigen`, with Ctrl-C acting as in a terminal even when the test itself runs where
+# SIGINT is ignored (a background job of a non-interactive shell), which the child would inherit.
+APIGEN_AS_IN_A_TERMINAL = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'apigen'; runpy.run_module('apigen', run_name='__main__')"
+)
 
 
 @pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_mid_render_leaves_nothing_behind(tmp_path: Path, signal_number: int) -> None:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "apigen",
-            "new",
-            str(tmp_path / "api"),
-            "-f",
-            "fastapi",
-            "--defaults",
-            "--no-git",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    _wait_for_staging(tmp_path, process)
-    process.send_signal(signal_number)
-    _, error = process.communicate(timeout=60)
+    """apigen renders from its template store, which it locks while adding its templates. The
+    test holds that lock, so apigen waits inside its staging directory until the signal comes:
+    no race, however loaded the machine."""
+    home, parent = tmp_path / "home", tmp_path / "projects"
+    parent.mkdir()
+    lock = store.lock_path(home / "templates")
+    lock.parent.mkdir()
+    arguments = ["new", str(parent / "api"), "-f", "fastapi", "--defaults", "--no-git"]
+    with lock.open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with subprocess.Popen(
+            [sys.executable, "-c", APIGEN_AS_IN_A_TERMINAL, *arguments],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=os.environ | {store.STORE_ENV: str(home)},
+        ) as process:
+            try:
+                _wait_for_staging(parent, process)
+                process.send_signal(signal_number)
+                _, error = process.communicate(timeout=120)
+            finally:
+                process.kill()
     assert process.returncode == 130
     assert error.strip() == "error: interrupted; nothing was written"
-    assert list(tmp_path.iterdir()) == []
+    assert list(parent.iterdir()) == []
 
 
 runner = CliRunner()

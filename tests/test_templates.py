@@ -9,7 +9,7 @@ import pytest
 import yaml
 from pytest_copie.plugin import Copie
 
-from apigen import catalogue
+from apigen import catalogue, contract
 
 FRAMEWORKS = catalogue.frameworks()
 UNRENDERED = re.compile(r"\{\{|\{%|\.jinja$")
@@ -28,7 +28,7 @@ EVERY_PROJECT_HAS = [
     "tests/test_auth.py",
     "tests/test_health.py",
 ]
-MAKE_TARGETS = ["install", "run", "serve", "test", "lint", "migrate", "createuser", "check"]
+CONTRACT = contract.load(catalogue.source_root())
 
 
 def render(copie: Copie, template: Path, **answers: Any) -> Path:
@@ -51,7 +51,7 @@ def test_defaults_render_a_complete_project(copie: Copie, framework: str) -> Non
         assert not UNRENDERED.search(str(path.relative_to(project))), path
         assert "{{" not in text or path.suffix == ".html", path
     makefile = (project / "Makefile").read_text()
-    for target in MAKE_TARGETS:
+    for target in CONTRACT.make_targets:
         assert re.search(rf"^{target}:", makefile, re.MULTILINE), target
 
 
@@ -75,7 +75,7 @@ def test_docker_and_ci_can_be_left_out(copie: Copie, framework: str) -> None:
 def test_python_version_sets_requires_python_image_and_ci(copie: Copie, framework: str) -> None:
     project = render(copie, catalogue.template_dir(framework), python_version="3.12")
     assert 'requires-python = ">=3.12"' in (project / "pyproject.toml").read_text()
-    assert "python:3.12-slim" in (project / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.12[.\d]*-slim", (project / "Dockerfile").read_text(), re.M)
     assert '"3.12"' in (project / ".github/workflows/ci.yml").read_text()
 
 
@@ -104,3 +104,27 @@ def test_repository_root_asks_for_the_framework(
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["framework"] == framework
     assert (project / "Makefile").is_file()
+
+
+def test_the_next_steps_use_the_contracts_make_targets() -> None:
+    answers = {"database": "postgresql"}
+    for installed in (False, True):
+        for line in CONTRACT.next_lines(answers, installed=installed):
+            if line.startswith("make "):
+                assert line.split()[1] in CONTRACT.make_targets, line
+    assert "make install" not in CONTRACT.next_lines(answers, installed=True)
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("auth", ["basic", "token"])
+def test_each_auth_option_answers_with_its_declared_scheme(
+    copie: Copie, framework: str, auth: str
+) -> None:
+    project = render(copie, catalogue.template_dir(framework), auth=auth)
+    code = "\n".join(
+        path.read_text() for path in project.rglob("*.py") if "tests" not in path.parts
+    )
+    declared = CONTRACT.auth[auth]
+    assert re.search(rf"\b{declared.scheme}\b", code), declared.scheme
+    for endpoint in declared.endpoints:  # "POST /token": a route named token
+        assert re.search(rf"[\"'/]{endpoint.split()[1].strip('/')}[/\"']", code), endpoint

@@ -1,24 +1,26 @@
 """Updating generated projects: `apigen update` (update_project) and a plain `copier update`.
 
 Two versions of the templates are made from this checkout's templates: 1.0.0 as they are, and
-2.0.0 with a changed README line and a new file. "Installing" a version of apigen means pointing
-`update.installed_release` at one of them; the template store lives in a temporary APIGEN_HOME.
+2.0.0 with a changed README line and a new file. "Installing" a version of apigen means passing
+that release to `generate` and `update_project`; the template store lives in a temporary directory.
 """
 
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from apigen import bootstrap, catalogue, generation, update
-from apigen.generation import UsageError
-from apigen.update import FileStatus, Release, UpdateError, UpdateResult, update_project
+from apigen import catalogue, generation, store
+from apigen.errors import UsageError
+from apigen.git import init_project
+from apigen.store import Release
+from apigen.update import FileStatus, UpdateError, UpdateResult, update_project
 
 TEMPLATE = Path("templates/fastapi/template")
 README_LINE = "Then open http://127.0.0.1:8000/docs, or:"
@@ -98,16 +100,25 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> Releases:
     return Releases(Release(first, "1.0.0"), Release(second, "2.0.0"))
 
 
-def install(monkeypatch: pytest.MonkeyPatch, release: Release) -> None:
-    """As if this release of apigen were the one installed."""
-    monkeypatch.setattr(update, "installed_release", lambda: release)
+def generate(
+    destination: Path, answers: dict[str, str], release: Release, home: Path
+) -> generation.Project:
+    """`apigen new --defaults` as this release of apigen does it, without the git commit."""
+    return generation.generate(
+        destination, answers, release=release, template_store=home, defaults=True
+    )
 
 
-def new_project(destination: Path, **answers: str) -> Path:
+def new_project(destination: Path, release: Release, home: Path, **answers: str) -> Path:
     """`apigen new` with --defaults, then the first commit `apigen new` makes."""
-    project = generation.generate(destination, {"framework": "fastapi", **answers}, defaults=True)
-    bootstrap.init_git(project.destination, project.answers)
+    project = generate(destination, {"framework": "fastapi", **answers}, release, home)
+    init_project(project.destination, author=project.answers)
     return project.destination
+
+
+def update(project: Path, release: Release, home: Path, **options: Any) -> UpdateResult:
+    """`apigen update` as this release of apigen runs it."""
+    return update_project(project, release=release, template_store=home, **options)
 
 
 def edit_as_a_user(project: Path) -> None:
@@ -148,10 +159,9 @@ def assert_updated_with_edits_kept(project: Path) -> None:
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def home(tmp_path: Path) -> Path:
     """A template store of its own, never the developer's."""
-    monkeypatch.setenv(update.STORE_ENV, str(tmp_path / "apigen-home"))
-    return update.store_path()
+    return tmp_path / "apigen-home" / "templates"
 
 
 @dataclass(frozen=True)
@@ -163,48 +173,44 @@ class Updated:
 
 
 @pytest.fixture(scope="module")
-def updated(tmp_path_factory: pytest.TempPathFactory, releases: Releases) -> Iterator[Updated]:
+def updated(tmp_path_factory: pytest.TempPathFactory, releases: Releases) -> Updated:
     """Generated with apigen 1.0.0, edited and committed, then `apigen update` with 2.0.0."""
     base = tmp_path_factory.mktemp("updated")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setenv(update.STORE_ENV, str(base / "apigen-home"))
-        install(monkeypatch, releases.first)
-        project = new_project(base / "my-api")
-        edit_as_a_user(project)
-        install(monkeypatch, releases.second)
-        head = git(project, "rev-parse", "HEAD")
-        dry_run = update_project(project, dry_run=True)
-        untouched = git(project, "status", "--porcelain") == "" and head == git(
-            project, "rev-parse", "HEAD"
-        )
-        result = update_project(project)
-        yield Updated(project, dry_run, untouched, result)
+    home = base / "apigen-home" / "templates"
+    project = new_project(base / "my-api", releases.first, home)
+    edit_as_a_user(project)
+    head = git(project, "rev-parse", "HEAD")
+    dry_run = update(project, releases.second, home, dry_run=True)
+    untouched = git(project, "status", "--porcelain") == "" and head == git(
+        project, "rev-parse", "HEAD"
+    )
+    result = update(project, releases.second, home)
+    return Updated(project, dry_run, untouched, result)
 
 
 # The template store
 
 
 def test_new_renders_from_the_store_at_the_installed_version(
-    home: Path, releases: Releases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    home: Path, releases: Releases, tmp_path: Path
 ) -> None:
-    install(monkeypatch, releases.first)
-    project = new_project(tmp_path / "my-api")
+    project = new_project(tmp_path / "my-api", releases.first, home)
     assert answers(project)["_src_path"] == str(home)
     assert answers(project)["_commit"] == "v1.0.0"
-    assert update.release_tags(home) == ("v1.0.0",)
+    assert store.release_tags(home) == ("v1.0.0",)
 
 
 def test_adding_a_release_is_idempotent_and_changed_templates_get_a_new_tag(
     home: Path, releases: Releases
 ) -> None:
-    assert update.add_release(releases.first, home) == "v1.0.0"
-    assert update.add_release(releases.first, home) == "v1.0.0"
-    assert update.add_release(releases.second, home) == "v2.0.0"
+    assert store.add_release(releases.first, home) == "v1.0.0"
+    assert store.add_release(releases.first, home) == "v1.0.0"
+    assert store.add_release(releases.second, home) == "v2.0.0"
     # The same version with other templates (a development checkout): a new snapshot tag.
     edited = Release(releases.second.source, "1.0.0")
-    assert update.add_release(edited, home) == "v1.0.0+snapshot.1"
-    assert update.add_release(edited, home) == "v1.0.0+snapshot.1"
-    assert update.release_tags(home) == ("v1.0.0", "v1.0.0+snapshot.1", "v2.0.0")
+    assert store.add_release(edited, home) == "v1.0.0+snapshot.1"
+    assert store.add_release(edited, home) == "v1.0.0+snapshot.1"
+    assert store.release_tags(home) == ("v1.0.0", "v1.0.0+snapshot.1", "v2.0.0")
     # One commit per tag, so `git describe` (copier's `_commit`) names exactly one version.
     assert len(git(home, "rev-list", "--all").split()) == 3
     assert git(home, "status", "--porcelain") == ""
@@ -215,7 +221,7 @@ def test_the_store_holds_what_a_wheel_bundles(home: Path, tmp_path: Path) -> Non
     cache = source / TEMPLATE / "__pycache__"
     cache.mkdir()
     (cache / "main.cpython-311.pyc").write_bytes(b"\0")
-    tag = update.add_release(Release(source, "1.0.0"), home)
+    tag = store.add_release(Release(source, "1.0.0"), home)
     tree = git(home, "ls-tree", "-r", tag)
     assert "__pycache__" not in tree
     assert "120000 blob" in next(line for line in tree.splitlines() if "fastapi/copier.yml" in line)
@@ -226,9 +232,9 @@ def test_the_answers_file_names_a_store_under_home_relative_to_home(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
-    store = tmp_path / ".local" / "share" / "apigen" / "templates"
-    assert update.store_url(store) == "~/.local/share/apigen/templates"
-    assert update.store_url(Path("/srv/apigen/templates")) == "/srv/apigen/templates"
+    under_home = tmp_path / ".local" / "share" / "apigen" / "templates"
+    assert store.store_url(under_home) == "~/.local/share/apigen/templates"
+    assert store.store_url(Path("/srv/apigen/templates")) == "/srv/apigen/templates"
 
 
 # apigen update
@@ -276,16 +282,14 @@ def test_the_updated_project_installs_and_its_tests_pass(updated: Updated) -> No
 
 
 def test_a_real_conflict_is_marked_and_reported(
-    home: Path, releases: Releases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    home: Path, releases: Releases, tmp_path: Path
 ) -> None:
-    install(monkeypatch, releases.first)
-    project = new_project(tmp_path / "my-api")
+    project = new_project(tmp_path / "my-api", releases.first, home)
     readme = project / "README.md"
     readme.write_text(readme.read_text().replace(README_LINE, "Then read our wiki first."))
     commit_all(project, "Our README")
-    install(monkeypatch, releases.second)
-    assert update_project(project, dry_run=True).conflicts == ("README.md",)
-    result = update_project(project)
+    assert update(project, releases.second, home, dry_run=True).conflicts == ("README.md",)
+    result = update(project, releases.second, home)
     assert result.conflicts == ("README.md",)
     assert result.exit_code == 1
     text = readme.read_text()
@@ -300,32 +304,27 @@ def test_a_real_conflict_is_marked_and_reported(
 
 @pytest.mark.parametrize("change", ["modified", "untracked"])
 def test_uncommitted_changes_are_refused(
-    change: str, home: Path, releases: Releases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    change: str, home: Path, releases: Releases, tmp_path: Path
 ) -> None:
-    install(monkeypatch, releases.first)
-    project = new_project(tmp_path / "my-api")
+    project = new_project(tmp_path / "my-api", releases.first, home)
     if change == "modified":
         (project / "README.md").write_text("work in progress\n")
     else:
         (project / "notes.txt").write_text("work in progress\n")
     status = git(project, "status", "--porcelain")
-    install(monkeypatch, releases.second)
     with pytest.raises(UpdateError, match="uncommitted changes") as raised:
-        update_project(project)
+        update(project, releases.second, home)
     assert raised.value.exit_code == 1
     assert git(project, "status", "--porcelain") == status
     assert not (project / "CHANGELOG.md").exists()
-    assert update.release_tags(home) == ("v1.0.0",)  # refused before anything was written
+    assert store.release_tags(home) == ("v1.0.0",)  # refused before anything was written
 
 
-def test_data_changes_an_answer(
-    home: Path, releases: Releases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    install(monkeypatch, releases.first)
-    project = new_project(tmp_path / "my-api")
+def test_data_changes_an_answer(home: Path, releases: Releases, tmp_path: Path) -> None:
+    project = new_project(tmp_path / "my-api", releases.first, home)
     config = project / "my_api" / "core" / "config.py"
     before = config.read_text()
-    result = update_project(project, data={"log_format": "json"})
+    result = update(project, releases.first, home, data={"log_format": "json"})
     assert answers(project)["log_format"] == "json"
     assert answers(project)["_commit"] == "v1.0.0"  # same version, another answer
     assert result.files["my_api/core/config.py"] == FileStatus.MERGED
@@ -354,51 +353,43 @@ def test_bad_data_is_refused(
     home: Path,
     releases: Releases,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    install(monkeypatch, releases.first)
-    project = new_project(tmp_path / "my-api")
+    project = new_project(tmp_path / "my-api", releases.first, home)
     with pytest.raises(UsageError, match=message):
-        update_project(project, data=data)
+        update(project, releases.first, home, data=data)
     assert git(project, "status", "--porcelain") == ""
 
 
-def test_to_version_chooses_the_version(
-    home: Path, releases: Releases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    install(monkeypatch, releases.first)
-    project = new_project(tmp_path / "my-api")
-    update.add_release(releases.second, home)  # apigen 2.0.0 ran here once
+def test_to_version_chooses_the_version(home: Path, releases: Releases, tmp_path: Path) -> None:
+    project = new_project(tmp_path / "my-api", releases.first, home)
+    store.add_release(releases.second, home)  # apigen 2.0.0 ran here once
     with pytest.raises(UpdateError, match=r"v3\.0\.0, is not in the template store") as raised:
-        update_project(project, to_version="3.0.0")
+        update(project, releases.first, home, to_version="3.0.0")
     assert raised.value.exit_code == 2
-    result = update_project(project, to_version="2.0.0")  # while 1.0.0 is installed
+    result = update(project, releases.first, home, to_version="2.0.0")  # 1.0.0 is installed
     assert result.to_version == "v2.0.0"
     assert (project / "CHANGELOG.md").is_file()
 
 
 def test_a_version_missing_from_the_store_is_explained(
-    home: Path, releases: Releases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    home: Path, releases: Releases, tmp_path: Path
 ) -> None:
-    install(monkeypatch, releases.first)
-    project = new_project(tmp_path / "my-api")
+    project = new_project(tmp_path / "my-api", releases.first, home)
     git(home, "tag", "--delete", "v1.0.0")  # as on a machine where apigen 1.0.0 never ran
-    install(monkeypatch, releases.second)
     with pytest.raises(UpdateError, match=r"this project's template version, v1\.0\.0") as raised:
-        update_project(project)
+        update(project, releases.second, home)
     assert "apigen==1.0.0" in str(raised.value)
     assert git(project, "status", "--porcelain") == ""
 
 
 def test_a_project_outside_git_or_without_answers_is_refused(
-    home: Path, releases: Releases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    home: Path, releases: Releases, tmp_path: Path
 ) -> None:
-    install(monkeypatch, releases.first)
-    project = generation.generate(tmp_path / "plain", {"framework": "fastapi"}, defaults=True)
+    project = generate(tmp_path / "plain", {"framework": "fastapi"}, releases.first, home)
     with pytest.raises(UpdateError, match="not in a git repository"):
-        update_project(project.destination)
+        update(project.destination, releases.first, home)
     with pytest.raises(UpdateError, match=r"has no \.copier-answers\.yml") as raised:
-        update_project(tmp_path)
+        update(tmp_path, releases.first, home)
     assert raised.value.exit_code == 2
 
 
@@ -416,12 +407,11 @@ def copier(cwd: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_copier_update_on_a_project_made_by_apigen(
-    home: Path, releases: Releases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    home: Path, releases: Releases, tmp_path: Path
 ) -> None:
-    install(monkeypatch, releases.first)
-    project = new_project(tmp_path / "my-api")
+    project = new_project(tmp_path / "my-api", releases.first, home)
     edit_as_a_user(project)
-    update.add_release(releases.second, home)  # apigen 2.0.0 ran here once
+    store.add_release(releases.second, home)  # apigen 2.0.0 ran here once
     result = copier(project, "update", "--defaults")
     assert result.returncode == 0, result.stderr
     assert_updated_with_edits_kept(project)
@@ -429,7 +419,7 @@ def test_copier_update_on_a_project_made_by_apigen(
 
 @pytest.mark.parametrize("updater", ["copier update", "apigen update"])
 def test_a_project_made_by_copier_copy_from_a_template_repository_updates(
-    updater: str, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    updater: str, home: Path, releases: Releases, tmp_path: Path
 ) -> None:
     """The repository's layout and PEP 440 tags, as releases of apigen are tagged."""
     repository = copy_templates(tmp_path / "apigen")
@@ -452,13 +442,13 @@ def test_a_project_made_by_copier_copy_from_a_template_repository_updates(
         result = copier(project, "update", "--defaults")  # no --trust: no tasks, no migrations
         assert result.returncode == 0, result.stderr
     else:
-        assert update_project(project).exit_code == 0
+        assert update(project, releases.first, home).exit_code == 0
     assert_updated_with_edits_kept(project)
 
 
-def test_importing_update_does_not_import_copier() -> None:
-    """`apigen --help` must stay fast, and may import this module's names for its commands."""
-    code = "import sys, apigen.update; print('copier' in sys.modules)"
+def test_importing_the_command_line_does_not_import_copier() -> None:
+    """`apigen --help` and `--version` must stay fast: only copier_api imports copier, lazily."""
+    code = "import sys, apigen.cli; print('copier' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
@@ -483,17 +473,15 @@ def test_adding_an_option_later_equals_choosing_it_at_start(
     home: Path,
     releases: Releases,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     framework: str,
     option: str,
     off: str,
     on: str,
 ) -> None:
-    install(monkeypatch, releases.first)
     base = {"framework": framework, "project_name": "Later"}
-    later = generation.generate(tmp_path / "later" / "api", base | {option: off}, defaults=True)
-    bootstrap.init_git(later.destination, later.answers)
-    result = update_project(later.destination, data={option: on})
+    later = generate(tmp_path / "later" / "api", base | {option: off}, releases.first, home)
+    init_project(later.destination, author=later.answers)
+    result = update(later.destination, releases.first, home, data={option: on})
     assert result.conflicts == ()
-    at_start = generation.generate(tmp_path / "start" / "api", base | {option: on}, defaults=True)
+    at_start = generate(tmp_path / "start" / "api", base | {option: on}, releases.first, home)
     assert project_files(later.destination) == project_files(at_start.destination)

@@ -12,13 +12,11 @@ from typing import Any
 
 import yaml
 
+from .errors import TemplateError
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 BUNDLED_SOURCE = PACKAGE_DIR / "bundled"  # where the wheel carries copier.yml and templates/
 CHECKOUT_SOURCE = PACKAGE_DIR.parents[1]  # the repository, when running from a checkout
-
-
-class TemplateNotFoundError(Exception):
-    """The templates are neither bundled with the package nor in a checkout."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ def source_root() -> Path:
     for root in (BUNDLED_SOURCE, CHECKOUT_SOURCE):
         if (root / "copier.yml").is_file() and (root / "templates").is_dir():
             return root
-    raise TemplateNotFoundError(
+    raise TemplateError(
         f"apigen's templates are missing (looked in {BUNDLED_SOURCE} and {CHECKOUT_SOURCE}); "
         "reinstall apigen"
     )

@@ -1,21 +1,25 @@
-"""The `apigen` command line: thin typer commands over the generation and catalogue modules."""
+"""The `apigen` command line: thin typer commands over generation, update and the catalogue.
+
+Importing it must stay cheap (`apigen --help`): only copier_api.py imports copier, lazily."""
 
 import json
+import shlex
 import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand
 
-from . import __version__, catalogue
-
-if TYPE_CHECKING:
-    from .generation import Project
-    from .update import UpdateResult
+from . import __version__, catalogue, contract, git, install, store
+from .answers import missing_answers, parse_data, summary
+from .errors import ApigenError
+from .generation import Project, generate
+from .update import UpdateResult, update_project
 
 NEW_EXAMPLES = """\
 Examples:
@@ -43,6 +47,19 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
+
+
+class _Command(TyperCommand):
+    """Usage lines as click writes them, `apigen new [OPTIONS] DEST`, rather than typer's
+    `{DEST}`: an optional argument is bracketed, a required one is bare."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:  # typer's own vendored click Context
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                name = param.metavar or (param.name or "").upper()
+                pieces.append(name if param.required else f"[{name}]")
+        return pieces
 
 
 def _print_version(value: bool) -> None:
@@ -73,22 +90,22 @@ def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:
 @contextmanager
 def _one_line_errors(*, debug: bool, interrupted: str) -> Iterator[None]:
     """apigen's failures as one line and an exit code; SIGTERM is handled like Ctrl-C."""
-    from .generation import GenerationError
-
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         yield
-    except (GenerationError, catalogue.TemplateNotFoundError) as error:
+    except ApigenError as error:
         if debug:
             raise
-        _fail(str(error), getattr(error, "exit_code", 1))
+        _fail(str(error), error.exit_code)
     except KeyboardInterrupt:
         _fail(interrupted, 130)
 
 
-@app.command(epilog=NEW_EXAMPLES)
+@app.command(cls=_Command, epilog=NEW_EXAMPLES)
 def new(
-    destination: Annotated[Path, typer.Argument(help="Directory to create: new or empty.")],
+    destination: Annotated[
+        Path, typer.Argument(metavar="DEST", help="Directory to create: new or empty.")
+    ],
     framework: Annotated[
         str | None,
         typer.Option("--framework", "-f", help="fastapi, flask or drf; asked if not given."),
@@ -109,18 +126,23 @@ def new(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="With --force: replace existing files too.")
     ] = False,
-    git: Annotated[
-        bool, typer.Option("--git/--no-git", help="Start a git repository with a first commit.")
-    ] = True,
-    install: Annotated[
+    git_init: Annotated[
         bool,
-        typer.Option("--install", "--verify", help="Then install the project and run its tests."),
+        typer.Option(
+            "--git/--no-git",
+            help="Give the project its own git repository with a first commit (even inside "
+            "another repository).",
+        ),
+    ] = True,
+    install_it: Annotated[
+        bool,
+        typer.Option(
+            "--install", help="Then install the project (make install) and run its tests."
+        ),
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
 ) -> None:
-    """Create a new API project in DESTINATION."""
-    from .generation import generate, missing_answers, parse_data
-
+    """Create a new API project in DEST."""
     with _one_line_errors(debug=debug, interrupted="interrupted; nothing was written"):
         answers = parse_data(data or [])
         if framework is not None:
@@ -128,70 +150,70 @@ def new(
         if overwrite and not force:
             _fail("--overwrite only goes with --force", 2)
         if not defaults and not sys.stdin.isatty():
-            missing = missing_answers(answers)
-            if missing:
-                _fail(
-                    f"no terminal to ask for {', '.join(missing)}: pass --defaults, "
-                    "or give them with --data KEY=VALUE",
-                    2,
-                )
+            _refuse_missing(answers)
+        promises = contract.load(catalogue.source_root())
         project = generate(
             destination,
             answers,
+            release=store.installed_release(),
+            template_store=store.default_store(),
             defaults=defaults,
             force=force,
             overwrite=overwrite,
             dry_run=dry_run,
         )
-
     if dry_run:
         typer.echo(f"Would create {project.destination} ({project.answers['framework']}):")
         for path in project.files:
             typer.echo(f"  {path}")
         return
     _report(project)
-    if git:
-        from .bootstrap import init_git
-
-        typer.echo(init_git(project.destination, project.answers))
-    if install:
-        _verify(project.destination)
+    with _one_line_errors(debug=debug, interrupted=f"interrupted; the project is in {destination}"):
+        if git_init:
+            typer.echo(git.init_project(project.destination, author=project.answers))
+        if install_it:
+            _install(project.destination)
+    steps = promises.next_lines(project.answers, installed=install_it)
     typer.echo("\nNext:")
-    typer.echo(f"  cd {destination}")
-    if not install:
-        typer.echo("  make install")
-    typer.echo("  make migrate")
-    typer.echo("  make createuser EMAIL=you@example.com PASSWORD='a long password'")
-    typer.echo("  make run        # then open http://127.0.0.1:8000/docs")
+    for line in [f"cd {shlex.quote(str(destination))}", *steps]:
+        typer.echo(f"  {line}")
 
 
-def _report(project: "Project") -> None:
+def _refuse_missing(answers: dict[str, str]) -> None:
+    """Without a terminal nothing can be asked: name every answer still missing."""
+    missing = missing_answers(answers, catalogue.options())
+    if missing:
+        _fail(
+            f"no terminal to ask for {', '.join(missing)}: pass --defaults, "
+            "or give them with --data KEY=VALUE",
+            2,
+        )
+
+
+def _report(project: Project) -> None:
     typer.echo(f"Created {project.destination}:")
     for path in project.files:
         typer.echo(f"  {path}")
     for path in project.kept:
         typer.echo(f"  {path} (yours, kept)")
-    summary = ", ".join(f"{key}={value}" for key, value in project.answers.items())
-    typer.echo(f"\nAnswers: {summary}")
-    apigen_command, copier_command = project.reproduce_commands()
-    typer.echo(f"\nTo make the same project again:\n  {apigen_command}\n  {copier_command}\n")
+    typer.echo(f"\nAnswers: {summary(project.answers)}")
+    commands = "".join(f"\n  {command}" for command in project.reproduce_commands())
+    typer.echo(f"\nTo make the same project again:{commands}\n")
 
 
-def _verify(project: Path) -> None:
-    """Install and test the new project, with a spinner per step and a pass/fail summary."""
+def _install(project: Path) -> None:
+    """`--install`: each step with a live status line, then ok or the failure's output."""
     from rich.console import Console
 
-    from .bootstrap import VERIFY_STEPS, run_step
-
-    console = Console(stderr=True)
-    for step in VERIFY_STEPS:
-        with console.status(f"{step.title}..."):
-            result = run_step(project, step)
-        if result.returncode != 0:
-            console.print(f"[red]FAILED[/red] {step.title}")
-            typer.echo((result.stdout + result.stderr)[-4000:], err=True)
-            _fail(f"{step.title} failed; the project is in {project}", 1)
-        console.print(f"[green]ok[/green] {step.title}")
+    console = Console(stderr=True, highlight=False)
+    with console.status("") as status:
+        outcomes = install.run_steps(project, install.STEPS, status.update)
+    for outcome in outcomes:
+        if outcome.returncode != 0:
+            console.print(f"[red]FAILED[/red] {outcome.step.title} ({outcome.seconds:.0f}s)")
+            typer.echo(outcome.tail, err=True)
+            _fail(f"{outcome.step.title} failed; the project is in {project}", 1)
+        console.print(f"[green]ok[/green] {outcome.step.title} ({outcome.seconds:.0f}s)")
     console.print("[green]The project installs and its tests pass.[/green]")
 
 
@@ -206,7 +228,7 @@ Examples:
 """
 
 
-@app.command(epilog=UPDATE_EXAMPLES)
+@app.command(cls=_Command, epilog=UPDATE_EXAMPLES)
 def update(
     project: Annotated[
         Path, typer.Argument(help="The generated project, committed (a clean git work tree).")
@@ -225,9 +247,6 @@ def update(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
 ) -> None:
     """Bring template improvements into a generated project, keeping your edits."""
-    from .generation import parse_data
-    from .update import update_project
-
     interrupted = (
         "interrupted; nothing was written"
         if dry_run
@@ -236,13 +255,18 @@ def update(
     )
     with _one_line_errors(debug=debug, interrupted=interrupted):
         result = update_project(
-            project, data=parse_data(data or []), to_version=to_version, dry_run=dry_run
+            project,
+            release=store.installed_release(),
+            template_store=store.default_store(),
+            data=parse_data(data or []),
+            to_version=to_version,
+            dry_run=dry_run,
         )
     _report_update(result)
     raise typer.Exit(result.exit_code)
 
 
-def _report_update(result: "UpdateResult") -> None:
+def _report_update(result: UpdateResult) -> None:
     versions = f"{result.from_version} -> {result.to_version}"
     if result.dry_run:
         typer.echo(f"Would update {result.project} ({versions}); nothing written:")
@@ -293,6 +317,101 @@ def list_options(
         choices = " | ".join(option.choices) if option.choices else option.type
         typer.echo(f"  {option.name:<16} {choices:<28} default: {option.shown_default}")
         typer.echo(f"  {'':<16} {option.help}")
+
+
+COMPARE_EXAMPLES = """\
+Examples:
+
+\b
+  apigen compare                                   # FastAPI, Flask and DRF, on SQLite
+  apigen compare --frameworks fastapi,flask --seconds 10 --rounds 5
+  apigen compare --database-url postgresql://postgres@127.0.0.1:5432/bench
+  apigen compare -d auth=token --json > figures.json
+  apigen compare --keep ./compared                 # keep the generated projects
+"""
+
+
+@app.command(name="compare", cls=_Command, epilog=COMPARE_EXAMPLES)
+def compare_frameworks(
+    frameworks: Annotated[
+        str, typer.Option("--frameworks", help="Comma-separated: which templates to compare.")
+    ] = "fastapi,flask,drf",
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", metavar="KEY=VALUE", help="An answer for every project."),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="A PostgreSQL server (postgresql://user:password@host:port/name); each "
+            "framework gets a database of its own there. Default: SQLite files.",
+        ),
+    ] = None,
+    seconds: Annotated[int, typer.Option(min=1, max=600, help="Length of each load.")] = 5,
+    rounds: Annotated[int, typer.Option(min=1, max=20, help="Rounds in alternation.")] = 3,
+    connections: Annotated[
+        int, typer.Option(min=1, max=1024, help="Concurrent connections of the load.")
+    ] = 32,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server workers each.")] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    keep: Annotated[
+        Path | None,
+        typer.Option("--keep", metavar="DIR", help="Generate the projects in DIR and keep them."),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    """Generate the same service in each framework, serve each under its production server,
+    load them in alternation on this machine, and print requests/s, latency and memory."""
+    from rich.console import Console
+
+    from . import compare
+
+    console = Console(stderr=True, highlight=False)
+    with _one_line_errors(debug=debug, interrupted="interrupted; every server was stopped"):
+        chosen = compare.check_frameworks(
+            [name.strip() for name in frameworks.split(",") if name.strip()],
+            catalogue.frameworks(),
+        )
+        answers = parse_data(data or [])
+        if database_url:
+            answers["database"] = "postgresql"
+        settings = compare.Settings(
+            frameworks=chosen,
+            answers=answers,
+            database_url=database_url,
+            seconds=seconds,
+            rounds=rounds,
+            connections=connections,
+            workers=workers,
+        )
+
+        def render(framework: str, destination: Path) -> None:
+            generate(
+                destination,
+                answers | {"framework": framework},
+                release=store.installed_release(),
+                template_store=store.default_store(),
+                defaults=True,
+            )
+
+        with compare.scratch_directory(keep) as scratch, console.status("") as status:
+            tool = compare.choose_load_tool(scratch, sys.executable, status.update)
+            report = compare.compare(
+                settings, generate=render, load_tool=tool, progress=status.update, scratch=scratch
+            )
+    if as_json:
+        typer.echo(report.as_json())
+        return
+    typer.echo(report.as_table())
+    typer.echo(
+        f"\nmeasured with {report.load_tool}: {connections} connections, {rounds} rounds of"
+        f" {seconds} s per request, {workers} workers each, on this machine"
+        + (" (PostgreSQL)" if database_url else " (SQLite)")
+        + ". In production the database is usually the bottleneck."
+    )
+    if keep:
+        typer.echo(f"The projects are in {keep}.")
 
 
 def main() -> None:

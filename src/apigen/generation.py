@@ -1,95 +1,53 @@
-"""Generating a project with copier: answers in, a whole project out, or nothing at all.
+"""Generating a project: answers in, a whole project out, or nothing at all.
 
 Copier renders into a staging directory beside the destination; the staging directory is
 moved into place only once everything succeeded, so a failure or an interruption never leaves
 a half-written project behind.
 """
 
-import difflib
 import os
 import secrets
 import shlex
 import shutil
 import signal
 import tempfile
-import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import catalogue
-
-TRUE_WORDS = {"true", "yes", "y", "on", "1"}
-FALSE_WORDS = {"false", "no", "n", "off", "0"}
-
-
-class GenerationError(Exception):
-    """A failure to report in one line; nothing was written."""
-
-    exit_code = 1
-
-
-class UsageError(GenerationError):
-    """The command was called with answers or a destination that cannot work."""
-
-    exit_code = 2
+from . import catalogue, copier_api, store
+from .answers import as_text, check_answers
+from .errors import UsageError
 
 
 @dataclass(frozen=True)
 class Project:
-    """What `generate` wrote (or, for a dry run, would write)."""
+    """What `generate` wrote (or, for a dry run, would write), and where it was rendered from."""
 
     destination: Path
     answers: Mapping[str, Any]
     files: tuple[Path, ...]
+    source: store.Source
     kept: tuple[Path, ...] = field(default=())  # the user's files left as they were (--force)
 
-    def reproduce_commands(self) -> tuple[str, str]:
-        """The same project, non-interactively: as `apigen new` and as `copier copy`."""
+    def reproduce_commands(self) -> tuple[str, ...]:
+        """The same project, non-interactively: as `apigen new` and, when it was rendered from
+        the template store, as `copier copy` of the same tag (the same answers file)."""
         data = [
-            f"--data {shlex.quote(f'{key}={_answer_text(value)}')}"
+            f"--data {shlex.quote(f'{key}={as_text(value)}')}"
             for key, value in self.answers.items()
         ]
         destination = shlex.quote(str(self.destination))
-        source = shlex.quote(str(catalogue.source_root()))
-        return (
-            " ".join(["apigen new", destination, "--defaults", *data]),
-            " ".join(["copier copy --defaults", *data, source, destination]),
-        )
-
-
-def _answer_text(value: Any) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def parse_data(pairs: Iterable[str]) -> dict[str, str]:
-    """Turn repeated `--data key=value` into answers."""
-    data: dict[str, str] = {}
-    for pair in pairs:
-        key, separator, value = pair.partition("=")
-        if not separator or not key.strip():
-            raise UsageError(f"--data expects key=value, got {pair!r}")
-        data[key.strip()] = value
-    return data
-
-
-def check_answers(data: Mapping[str, str]) -> None:
-    """Refuse unknown keys and values outside the choices before anything is rendered."""
-    known = {option.name: option for option in catalogue.options()}
-    for key, value in data.items():
-        option = known.get(key)
-        if option is None:
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(known)}"
-            raise UsageError(f"unknown option {key!r}{hint}")
-        if "\x00" in value:
-            raise UsageError(f"{key} must not contain a null byte")
-        if option.choices and value not in option.choices:
-            raise UsageError(f"{key} must be one of: {', '.join(option.choices)} (got {value!r})")
-        if option.type == "bool" and value.lower() not in TRUE_WORDS | FALSE_WORDS:
-            raise UsageError(f"{key} must be true or false (got {value!r})")
+        commands = [" ".join(["apigen new", destination, "--defaults", *data])]
+        if self.source.ref is not None:
+            ref = shlex.quote(self.source.ref)
+            source = shlex.quote(self.source.url)
+            commands.append(
+                " ".join(["copier copy --vcs-ref", ref, "--defaults", *data, source, destination])
+            )
+        return tuple(commands)
 
 
 def check_destination(destination: Path, *, force: bool) -> None:
@@ -102,44 +60,48 @@ def check_destination(destination: Path, *, force: bool) -> None:
         )
 
 
-def missing_answers(data: Mapping[str, str]) -> list[str]:
-    return [
-        option.name
-        for option in catalogue.options()
-        if option.name not in data and not option.secret
-    ]
-
-
 def generate(
     destination: Path,
     data: Mapping[str, str],
     *,
+    release: store.Release,
+    template_store: Path,
     defaults: bool,
     force: bool = False,
     overwrite: bool = False,
     dry_run: bool = False,
 ) -> Project:
-    """Render the template chosen by `data["framework"]` (or asked for) into `destination`.
+    """Render `release`'s template chosen by `data["framework"]` (or asked for) into
+    `destination`, from `template_store` at the release's tag, so `apigen update` can follow.
 
     `force` adds the project to a non-empty directory, keeping the user's files unless
     `overwrite`; `dry_run` renders into a scratch directory and reports what would be written.
     """
-    check_answers(data)
+    options = catalogue.options()
+    check_answers(data, options)
     destination = destination.resolve()
     check_destination(destination, force=force)
     # The options copier.yml marks secret are generated here, never shown or recorded.
-    generated = {o.name: secrets.token_urlsafe(48) for o in catalogue.options() if o.secret}
-    secret_data = generated | dict(data)
+    secret_data = {o.name: secrets.token_urlsafe(48) for o in options if o.secret} | dict(data)
     staging_parent = Path(tempfile.gettempdir()) if dry_run else destination.parent
     staging_parent.mkdir(parents=True, exist_ok=True)
     with _staging_directory(staging_parent, destination.name) as staging:
-        answers = _render(staging, secret_data, defaults=defaults, project_name=destination.name)
+        source = store.publish(release, template_store)
+        combined = copier_api.copy(
+            source.url,
+            staging,
+            data=secret_data,
+            user_defaults={"project_name": destination.name},
+            defaults=defaults,
+            vcs_ref=source.ref,
+        )
         files = _files(staging)
         kept: tuple[Path, ...] = ()
         if not dry_run:
             kept = _move_into_place(staging, files, destination, overwrite=overwrite)
+    answers = {o.name: combined[o.name] for o in options if o.name in combined and not o.secret}
     written = tuple(path for path in files if path not in kept)
-    return Project(destination=destination, answers=answers, files=written, kept=kept)
+    return Project(destination, answers, written, source, kept)
 
 
 @contextmanager
@@ -187,51 +149,3 @@ def _directory_mode() -> int:
     umask = os.umask(0)
     os.umask(umask)
     return 0o777 & ~umask
-
-
-def _render(
-    staging: Path, data: Mapping[str, str], *, defaults: bool, project_name: str
-) -> dict[str, Any]:
-    # Imported here: copier is slow to import, and `apigen --help` must not pay for it.
-    from copier import run_copy
-
-    from .update import template_source
-
-    source, version_tag = template_source()  # apigen's template store, so updates can follow
-    with copier_errors():
-        worker = run_copy(
-            source,
-            staging,
-            data=dict(data),
-            user_defaults={"project_name": project_name},
-            defaults=defaults,
-            vcs_ref=version_tag,
-            quiet=True,
-            unsafe=False,
-        )
-    combined = worker.answers.combined
-    return {
-        option.name: combined[option.name]
-        for option in catalogue.options()
-        if option.name in combined and not option.secret
-    }
-
-
-@contextmanager
-def copier_errors() -> Iterator[None]:
-    """Copier's failures as one-line errors: a refused answer is a usage error (copier raises
-    ValueError for it), anything else a failure. A dirty development checkout is no news."""
-    from copier.errors import CopierError, DirtyLocalWarning
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DirtyLocalWarning)
-        try:
-            yield
-        except ValueError as error:
-            raise UsageError(first_line(error)) from error
-        except CopierError as error:
-            raise GenerationError(first_line(error)) from error
-
-
-def first_line(error: Exception) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]

@@ -1,0 +1,93 @@
+"""apigen's only door to copier: copying, updating, and copier's errors as apigen's.
+
+Copier takes about a second to import, and `apigen --help` and `--version` must not pay for it.
+So copier is imported here and only here, inside the functions that use it; every other module
+may import this one freely.
+"""
+
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .errors import ApigenError, TemplateError, UpdateError, UsageError, first_line
+
+
+def copy(
+    source: str,
+    destination: Path,
+    *,
+    data: Mapping[str, Any],
+    user_defaults: Mapping[str, Any],
+    defaults: bool,
+    vcs_ref: str | None,
+) -> dict[str, Any]:
+    """Render `source` at `vcs_ref` into `destination`; return every answer, as copier combined
+    them (recorded, derived and secret)."""
+    from copier import run_copy
+
+    with translated_errors(TemplateError):
+        worker = run_copy(
+            source,
+            destination,
+            data=dict(data),
+            user_defaults=dict(user_defaults),
+            defaults=defaults,
+            vcs_ref=vcs_ref,
+            quiet=True,
+            unsafe=False,
+        )
+    return dict(worker.answers.combined)
+
+
+def update(project: Path, *, data: Mapping[str, Any], vcs_ref: str | None) -> None:
+    """Copier's three-way update of `project` to `vcs_ref`; conflicts are marked inline."""
+    from copier import run_update
+
+    with translated_errors(UpdateError):
+        run_update(
+            project,
+            data=dict(data),
+            vcs_ref=vcs_ref,
+            defaults=True,  # every question keeps its recorded answer unless `data` changes it
+            overwrite=True,  # git holds the previous state; the tree was clean
+            conflict="inline",
+            quiet=True,
+            unsafe=False,
+        )
+
+
+@contextmanager
+def translated_errors(failure: type[ApigenError]) -> Iterator[None]:
+    """Copier's exceptions as apigen's one-line errors.
+
+    Copier refuses an answer (a failed validator, a value outside the choices, a missing required
+    answer) with a plain ValueError: a usage error. Its ValueError subclasses (ConfigFileError,
+    PathError) are faults of the template, not of the user, like its other errors: `failure`.
+    Without a terminal, copier cannot ask: a usage error. A dirty development checkout is no news.
+    """
+    from copier.errors import CopierError, DirtyLocalWarning, InteractiveSessionError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DirtyLocalWarning)
+        try:
+            yield
+        except InteractiveSessionError as error:
+            raise UsageError(f"no terminal to ask the questions: {first_line(error)}") from error
+        except CopierError as error:
+            raise failure(first_line(error)) from error
+        except ValueError as error:
+            if type(error) is not ValueError:
+                raise
+            raise UsageError(_answer_refusal(error)) from error
+
+
+def _answer_refusal(error: ValueError) -> str:
+    """Copier's message without its prefix: "Validation error for question 'x': ..." -> "x: ..."."""
+    message = first_line(error)
+    prefix = "Validation error for question "
+    if message.startswith(prefix):
+        name, _, reason = message.removeprefix(prefix).partition(": ")
+        return f"{name.strip(chr(39))}: {reason}"
+    return message

@@ -1,0 +1,83 @@
+"""apigen's one way to run git, and the first commit of a new project.
+
+Every call names its repository by `cwd` alone: variables such as GIT_DIR (set when apigen runs
+inside a git hook, or by a developer's shell) would point git at another repository.
+"""
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .errors import GitError
+
+_LOCATION = frozenset(
+    {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"}
+    | {"GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE"}
+)
+
+
+def available() -> bool:
+    return shutil.which("git") is not None
+
+
+def run(
+    cwd: Path,
+    *arguments: str,
+    stdin: str | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    strip: bool = True,
+) -> str:
+    """Run git in `cwd` and return its output; with `check`, a failure is a GitError."""
+    environment = {k: v for k, v in os.environ.items() if k not in _LOCATION} | dict(env or {})
+    result = subprocess.run(  # noqa: S603 - git with arguments built here, no shell
+        ["git", *arguments],  # noqa: S607 - git from PATH
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        errors="surrogateescape",
+        env=environment,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        detail = (result.stderr.strip().splitlines() or ["failed"])[0]
+        raise GitError(f"git {arguments[0]} in {cwd}: {detail}")
+    return result.stdout.strip() if strip else result.stdout
+
+
+def succeeds(cwd: Path, *arguments: str) -> bool:
+    try:
+        run(cwd, *arguments)
+    except GitError:
+        return False
+    return True
+
+
+def init_project(project: Path, *, author: Mapping[str, Any]) -> str:
+    """Give the project its own repository with one commit, which `apigen update` needs.
+
+    Inside another repository too, as `git init` would: the project is not part of the
+    surrounding one. `author` (the answers) names the committer when git has no identity.
+    Returns what was done, as a line for the user.
+    """
+    if not available():
+        return "git is not installed: skipped `git init` (apigen update needs a git repository)"
+    if (project / ".git").exists():
+        return "already a git repository: left it as it is"
+    run(project, "init", "--quiet")
+    run(project, "add", "--all")
+    identity: list[str] = []
+    if not run(project, "config", "user.email", check=False):
+        name = author.get("author_name", "apigen")
+        email = author.get("author_email", "apigen@localhost")
+        identity = ["-c", f"user.name={name}", "-c", f"user.email={email}"]
+    message = "Initial project from apigen"
+    try:
+        run(project, *identity, "commit", "--quiet", "--message", message)
+    except GitError as error:
+        return f"git commit failed, the files are staged: {error}"
+    return "git repository initialised with the first commit"
