@@ -205,18 +205,21 @@ def project(
     return projects[spec.id]
 
 
-def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_up(
+    url: str, server: subprocess.Popen[bytes], log: Path, what: str = "the server"
+) -> None:
+    """Until `url` answers 200; fail with `what`'s log if it exits or stays silent for 90 s."""
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            pytest.fail(f"the server exited with {server.returncode}:\n{log.read_text()}")
+            pytest.fail(f"{what} exited with {server.returncode}:\n{log.read_text()}")
         try:
             if httpx.get(url, timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.25)
-    pytest.fail(f"the server did not answer {url} within 90 s:\n{log.read_text()}")
+    pytest.fail(f"{what} did not answer {url} within 90 s:\n{log.read_text()}")
 
 
 @dataclass
@@ -255,7 +258,7 @@ def start_server(project: GeneratedProject, log: Path) -> tuple[subprocess.Popen
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(f"{base_url}/health", process, log)
+        wait_until_up(f"{base_url}/health", process, log)
     except BaseException:
         with contextlib.suppress(ProcessLookupError):  # the group may have ended already
             os.killpg(process.pid, signal.SIGKILL)

@@ -30,7 +30,7 @@ import yaml
 from apigen import catalogue
 
 from . import images, test_contract
-from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, GeneratedProject, LiveServer
+from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, GeneratedProject, LiveServer, wait_until_up
 from .matrix import project_specs
 from .test_shutdown import _read_response, _send_headers_and_half_the_body
 
@@ -87,7 +87,6 @@ CREATEUSER = {
         },
     ),
 }
-START_TIMEOUT = 90
 STOP_TIMEOUT = 45  # the servers give requests in flight 30 s
 
 
@@ -236,24 +235,6 @@ def _build(project: GeneratedProject, tmp_path_factory: pytest.TempPathFactory) 
     return Image(project, tag, config, mounted, data, env, figures)
 
 
-def _wait_until_up(url: str, server: images.ImageProcess) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(
-                f"the image exited with {server.process.returncode}:\n{server.log.read_text()}"
-            )
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.25)
-    pytest.fail(
-        f"the image did not answer {url} within {START_TIMEOUT} s:\n{server.log.read_text()}"
-    )
-
-
 def _stop(server: images.ImageProcess) -> int:
     """SIGTERM, as `docker stop` sends it; SIGKILL if it is still running after the grace time."""
     if server.process.poll() is None:
@@ -271,7 +252,7 @@ def _start_server(image: Image, log: Path) -> tuple[images.ImageProcess, str]:
     server = image.start(log, env=image.env | {"PORT": str(port)})
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(f"{base_url}/health", server)
+        wait_until_up(f"{base_url}/health", server.process, server.log, what="the image")
     except BaseException:
         server.kill()
         raise
