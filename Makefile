@@ -2,7 +2,7 @@
 # when it is not on PATH, the same way generated projects do.
 UV := $(shell command -v uv 2>/dev/null || echo .venv/bin/uv)
 
-.PHONY: install test lint check
+.PHONY: install test lint check release
 
 install:
 	@[ -x "$(UV)" ] || { python3 -m venv .venv && .venv/bin/python -m pip install --quiet uv; }
@@ -19,3 +19,9 @@ lint: install
 	$(UV) run mypy
 
 check: lint test
+
+# A release (docs/releasing.md): checks the work tree is clean, VERSION is newer than the last
+# release and CHANGELOG.md has its entry, then commits `Release $(VERSION)` and tags it.
+release:
+	@[ -n "$(VERSION)" ] || { echo "usage: make release VERSION=X.Y.Z" >&2; exit 2; }
+	python3 scripts/release.py $(VERSION)

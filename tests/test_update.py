@@ -19,8 +19,11 @@ import yaml
 from apigen import catalogue, generation, store
 from apigen.errors import UsageError
 from apigen.git import init_project
+from apigen.releases import DEFAULT_SOURCE
 from apigen.store import Release
 from apigen.update import FileStatus, UpdateError, UpdateResult, update_project
+
+from .repositories import commit_all, git
 
 TEMPLATE = Path("templates/fastapi/template")
 README_LINE = "Then open http://127.0.0.1:8000/docs, or:"
@@ -52,18 +55,6 @@ def test_ping() -> None:
 EDITS = {"my_api/api/routes/ping.py": PING_MODULE, "tests/test_ping.py": PING_TEST}
 # Variables a developer's shell may set that would change what the generated project does.
 PROJECT_VARIABLES = ("DATABASE_URL", "ENVIRONMENT", "SECRET_KEY", "LOG_FORMAT", "LOG_LEVEL")
-
-
-def git(cwd: Path, *arguments: str) -> str:
-    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
-    return subprocess.run(
-        ["git", *identity, *arguments], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def commit_all(repository: Path, message: str) -> None:
-    git(repository, "add", "--all")
-    git(repository, "commit", "--quiet", "--message", message)
 
 
 def copy_templates(destination: Path) -> Path:
@@ -101,17 +92,34 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> Releases:
 
 
 def generate(
-    destination: Path, answers: dict[str, str], release: Release, home: Path
+    destination: Path,
+    answers: dict[str, str],
+    release: Release,
+    home: Path,
+    template_source: str | None = None,
 ) -> generation.Project:
     """`apigen new --defaults` as this release of apigen does it, without the git commit."""
     return generation.generate(
-        destination, answers, release=release, template_store=home, defaults=True
+        destination,
+        answers,
+        release=release,
+        template_store=home,
+        defaults=True,
+        template_source=template_source,
     )
 
 
-def new_project(destination: Path, release: Release, home: Path, **answers: str) -> Path:
+def new_project(
+    destination: Path,
+    release: Release,
+    home: Path,
+    template_source: str | None = None,
+    **answers: str,
+) -> Path:
     """`apigen new` with --defaults, then the first commit `apigen new` makes."""
-    project = generate(destination, {"framework": "fastapi", **answers}, release, home)
+    project = generate(
+        destination, {"framework": "fastapi", **answers}, release, home, template_source
+    )
     init_project(project.destination, author=project.answers)
     return project.destination
 
@@ -195,9 +203,10 @@ def test_new_renders_from_the_store_at_the_installed_version(
     home: Path, releases: Releases, tmp_path: Path
 ) -> None:
     project = new_project(tmp_path / "my-api", releases.first, home)
-    assert answers(project)["_src_path"] == str(home)
+    # Named the same on every machine: the public repository and the release, not the store.
+    assert answers(project)["_src_path"] == DEFAULT_SOURCE
     assert answers(project)["_commit"] == "v1.0.0"
-    assert store.release_tags(home) == ("v1.0.0",)
+    assert "v1.0.0" in store.release_tags(home)
 
 
 def test_adding_a_release_is_idempotent_and_changed_templates_get_a_new_tag(
@@ -317,7 +326,7 @@ def test_uncommitted_changes_are_refused(
     assert raised.value.exit_code == 1
     assert git(project, "status", "--porcelain") == status
     assert not (project / "CHANGELOG.md").exists()
-    assert store.release_tags(home) == ("v1.0.0",)  # refused before anything was written
+    assert "v2.0.0" not in store.release_tags(home)  # refused before anything was written
 
 
 def test_data_changes_an_answer(home: Path, releases: Releases, tmp_path: Path) -> None:
@@ -375,10 +384,29 @@ def test_a_version_missing_from_the_store_is_explained(
     home: Path, releases: Releases, tmp_path: Path
 ) -> None:
     project = new_project(tmp_path / "my-api", releases.first, home)
-    git(home, "tag", "--delete", "v1.0.0")  # as on a machine where apigen 1.0.0 never ran
-    with pytest.raises(UpdateError, match=r"this project's template version, v1\.0\.0") as raised:
+    git(home, "tag", "--delete", "v1.0.0")  # a release this apigen's bundle does not carry
+    with pytest.raises(UpdateError, match=r"template version, v1\.0\.0, is not a release"):
         update(project, releases.second, home)
-    assert "apigen==1.0.0" in str(raised.value)
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_a_project_of_a_development_build_elsewhere_is_refused_honestly(
+    home: Path, releases: Releases, tmp_path: Path
+) -> None:
+    project = new_project(
+        tmp_path / "my-api", Release(releases.first.source, "1.0.1.dev4+gabc1234"), home
+    )
+    assert answers(project)["_commit"] == "v1.0.1.dev4+gabc1234"
+    elsewhere = tmp_path / "elsewhere" / "templates"  # a teammate's machine: a fresh store
+    with pytest.raises(
+        UpdateError, match=r"development build of apigen \(1\.0\.1\.dev4\+gabc1234\)"
+    ):
+        update(project, releases.second, elsewhere)
+    answers_file = project / ".copier-answers.yml"
+    answers_file.write_text(answers_file.read_text().replace("v1.0.1.dev4+gabc1234", "v3.0.0"))
+    commit_all(project, "as if made by apigen 3.0.0")
+    with pytest.raises(UpdateError, match=r"made by apigen 3\.0\.0, newer than this one"):
+        update(project, releases.second, elsewhere)
     assert git(project, "status", "--porcelain") == ""
 
 
@@ -397,9 +425,12 @@ def test_a_project_outside_git_or_without_answers_is_refused(
 
 
 def copier(cwd: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Plain copier, with its cache of git mirrors in a scratch directory."""
+    cache = {"COPIER_CACHE_DIR": str(cwd.parent / ".copier-cache")}  # outside the project
     return subprocess.run(
         [sys.executable, "-m", "copier", *arguments],
         cwd=cwd,
+        env=os.environ | cache,
         capture_output=True,
         text=True,
         check=False,
@@ -409,12 +440,18 @@ def copier(cwd: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
 def test_copier_update_on_a_project_made_by_apigen(
     home: Path, releases: Releases, tmp_path: Path
 ) -> None:
-    project = new_project(tmp_path / "my-api", releases.first, home)
+    """From a stand-in for the public repository (a local bare one), as APIGEN_TEMPLATE_SOURCE
+    names it: the project records it, and a plain copier update fetches from it."""
+    standin = tmp_path / "apigen.git"
+    project = new_project(tmp_path / "my-api", releases.first, home, template_source=str(standin))
+    assert answers(project)["_src_path"] == standin.as_uri()
     edit_as_a_user(project)
-    store.add_release(releases.second, home)  # apigen 2.0.0 ran here once
+    store.add_release(releases.second, home)  # apigen 2.0.0 released
+    git(tmp_path, "clone", "--quiet", "--bare", str(home), str(standin))
     result = copier(project, "update", "--defaults")
     assert result.returncode == 0, result.stderr
     assert_updated_with_edits_kept(project)
+    assert answers(project)["_src_path"] == standin.as_uri()
 
 
 @pytest.mark.parametrize("updater", ["copier update", "apigen update"])
@@ -485,3 +522,26 @@ def test_adding_an_option_later_equals_choosing_it_at_start(
     assert result.conflicts == ()
     at_start = generate(tmp_path / "start" / "api", base | {option: on}, releases.first, home)
     assert project_files(later.destination) == project_files(at_start.destination)
+
+
+def test_a_project_made_before_releases_updates_on_its_machine_then_names_the_public_source(
+    home: Path, releases: Releases, tmp_path: Path
+) -> None:
+    """As apigen wrote answers files before releases: `_src_path` is the store of this machine."""
+    project = new_project(tmp_path / "my-api", releases.first, home)
+    answers_file = project / ".copier-answers.yml"
+    answers_file.write_text(answers_file.read_text().replace(DEFAULT_SOURCE, str(home)))
+    commit_all(project, "As made before releases")
+    edit_as_a_user(project)
+    result = update(project, releases.second, home)
+    assert result.exit_code == 0
+    assert_updated_with_edits_kept(project)
+    assert answers(project)["_src_path"] == DEFAULT_SOURCE  # from now on, as every new project
+    commit_all(project, "Update from apigen")
+    answers_file.write_text(answers_file.read_text().replace(DEFAULT_SOURCE, str(home)))
+    answers_file.write_text(answers_file.read_text().replace("v2.0.0", "v0.1.0+snapshot.7"))
+    commit_all(project, "A tag this store never had")
+    with pytest.raises(UpdateError, match="before its releases") as raised:
+        update(project, releases.second, home)
+    assert "docs/updating.md" in str(raised.value)
+    assert git(project, "status", "--porcelain") == ""

@@ -6,10 +6,15 @@ Checked before anything is rendered, against the options copier.yml declares, so
 
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+import yaml
+
 from .catalogue import Option
-from .errors import UsageError
+from .errors import ApigenError, UsageError
+
+ANSWERS_FILE = ".copier-answers.yml"  # a generated project's answers, as copier records them
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "on", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "off", "0"})
@@ -55,3 +60,20 @@ def as_text(value: Any) -> str:
 
 def summary(answers: Mapping[str, Any]) -> str:
     return ", ".join(f"{key}={as_text(value)}" for key, value in answers.items())
+
+
+def read_answers_file(project: Path, error: type[ApigenError], missing: str) -> dict[str, Any]:
+    """A generated project's recorded answers, or `error`: `missing` says what a directory
+    without them means for the command at hand."""
+    if not project.is_dir():
+        raise error(f"{project} is not a directory", exit_code=2)
+    path = project / ANSWERS_FILE
+    if not path.is_file():
+        raise error(f"{project} has no {ANSWERS_FILE}: {missing}", exit_code=2)
+    try:
+        answers = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as failure:
+        raise error(f"cannot read {path}: {failure}") from failure
+    if not isinstance(answers, dict):
+        raise error(f"{path} holds no answers")
+    return answers

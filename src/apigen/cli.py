@@ -15,7 +15,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperCommand
 
-from . import __version__, catalogue, contract, git, install, store
+from . import __version__, _version, catalogue, contract, git, install, releases, store
 from .answers import missing_answers, parse_data, summary
 from .errors import ApigenError
 from .generation import Project, generate
@@ -225,6 +225,9 @@ Examples:
   apigen update --dry-run               # each file: new, unchanged, merged cleanly, conflicting
   apigen update -d log_format=json      # change an answer after generation
   apigen update path/to/my-api --to-version 0.2.0
+
+\b
+Then: git add -A && git commit -m "Update from apigen"   (-A: the update may add files)
 """
 
 
@@ -267,27 +270,71 @@ def update(
 
 
 def _report_update(result: UpdateResult) -> None:
-    versions = f"{result.from_version} -> {result.to_version}"
+    """The files the update changes (or would), with what happens to each, and how many it
+    leaves as they were; a development build's templates are named as such."""
+    versions = f"{_named(result.from_version)} -> {_named(result.to_version)}"
+    unchanged = len(result.files) - len(result.changed)
+    if not result.changed:
+        verb = "would change nothing" if result.dry_run else "nothing changed"
+        typer.echo(f"{result.project} is up to date ({_named(result.to_version)}); {verb}.")
+        return
     if result.dry_run:
         typer.echo(f"Would update {result.project} ({versions}); nothing written:")
-        shown = sorted(result.files)
-    elif result.changed:
-        typer.echo(f"Updated {result.project} ({versions}):")
-        shown = list(result.changed)
     else:
-        typer.echo(f"{result.project} is up to date ({result.to_version}); nothing changed.")
-        return
-    for path in shown:
+        typer.echo(f"Updated {result.project} ({versions}):")
+    for path in result.changed:
         typer.echo(f"  {result.files[path]:<15} {path}")
+    typer.echo(f"  ({unchanged} unchanged file(s))")
     if result.conflicts:
         typer.echo(
             f"\n{len(result.conflicts)} conflicting file(s): "
-            f"{', '.join(result.conflicts)}. Edit the <<<<<<< ... >>>>>>> blocks, "
-            "then `git add` each file.",
+            f"{', '.join(result.conflicts)}. Edit the <<<<<<< ... >>>>>>> blocks, then "
+            "`git add -A` and commit.",
             err=True,
         )
-    elif result.changed and not result.dry_run:
-        typer.echo("\nReview with `git diff`, run `make check`, then commit.")
+    elif not result.dry_run:
+        typer.echo(
+            "\nReview with `git diff`, run `make check`, then "
+            f"`git add -A && git commit -m 'Update from apigen {_named(result.to_version)}'` "
+            "(-A: the update may add files)."
+        )
+
+
+def _named(tag: str) -> str:
+    version = tag.removeprefix("v")
+    if _version.is_release(version):
+        return tag
+    return f"{tag}, a development build"
+
+
+CHECK_EXAMPLES = """\
+Examples:
+
+\b
+  apigen check                  # in a generated project
+  apigen check path/to/my-api --json
+
+\b
+Exit codes: 0 up to date; 1 a newer release of the templates exists (apigen update brings
+it in), or the project predates releases; 2 not a project made by apigen; 3 an update left
+conflict markers or .rej files. Offline, with no template store.
+"""
+
+
+@app.command(cls=_Command, epilog=CHECK_EXAMPLES)
+def check(
+    project: Annotated[Path, typer.Argument(help="The generated project.")] = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Say whether a newer release of the project's templates exists, or conflicts are left."""
+    from .check import CheckStatus, check_project
+
+    result = check_project(project, releases.known())
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        typer.echo(result.message, err=result.status != CheckStatus.UP_TO_DATE)
+    raise typer.Exit(int(result.status))
 
 
 @app.command("list", epilog=LIST_EXAMPLES)
@@ -412,6 +459,81 @@ def compare_frameworks(
     )
     if keep:
         typer.echo(f"The projects are in {keep}.")
+
+
+ADD_RESOURCE_EXAMPLES = """\
+Examples:
+
+\b
+  apigen add resource product name:str price:decimal stock:int in_stock:bool notes:text?
+  apigen add resource note title:str body:text --owned       # each account sees only its own
+  apigen add resource person name:str email:email --plural people
+  apigen add resource product name:str --dry-run
+
+\b
+Types: str text int float decimal bool date datetime email; a trailing ? makes a field optional.
+"""
+
+add_app = typer.Typer(
+    help="Add to a generated project: apigen add resource NAME FIELD:TYPE...",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(add_app, name="add")
+
+
+@add_app.command("resource", cls=_Command, epilog=ADD_RESOURCE_EXAMPLES)
+def add_resource(
+    name: Annotated[str, typer.Argument(help="Singular snake_case name: product, order_line.")],
+    fields: Annotated[
+        list[str],
+        typer.Argument(metavar="FIELD:TYPE...", help="Fields, e.g. price:decimal notes:text?"),
+    ],
+    owned: Annotated[
+        bool,
+        typer.Option(
+            "--owned",
+            help="Each record belongs to the account that created it; other ordinary accounts "
+            "neither see nor change it (admins do). Default: every account reads, admins write.",
+        ),
+    ] = False,
+    plural: Annotated[
+        str | None, typer.Option("--plural", help="The plural, when adding s is wrong.")
+    ] = None,
+    project: Annotated[
+        Path, typer.Option("--project", "-C", help="The generated project (committed).")
+    ] = Path("."),
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List the files that would be written; write none.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    """Add a resource: model, schemas, endpoints, migration and tests, in the project's idiom."""
+    from . import resource
+
+    interrupted = "interrupted; the project is as it was (`git status` shows no new file)"
+    with _one_line_errors(debug=debug, interrupted=interrupted):
+        added = resource.add_resource(
+            project,
+            name,
+            fields,
+            release=store.installed_release(),
+            template_store=store.default_store(),
+            owned=owned,
+            plural=plural,
+            dry_run=dry_run,
+        )
+    what = f"{added.names.resource} (/{added.names.plural}, {added.framework})"
+    typer.echo(f"{'Would add' if dry_run else 'Added'} {what}, new files only:")
+    for path in added.files:
+        typer.echo(f"  {path}")
+    typer.echo("  (no existing file changes: the project discovers its resources)")
+    if dry_run:
+        return
+    typer.echo("\nNext:")
+    for line in ("make migrate", "make test", "git add --all && git commit"):
+        typer.echo(f"  {line}")
+    typer.echo(f"\nThe same with copier, inside the project:\n  {added.copier_command()}")
 
 
 def main() -> None:

@@ -5,6 +5,8 @@ So copier is imported here and only here, inside the functions that use it; ever
 may import this one freely.
 """
 
+import os
+import tempfile
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -12,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ApigenError, TemplateError, UpdateError, UsageError, first_line
+
+_COPIER_CACHE = "COPIER_CACHE_DIR"  # where copier keeps its git mirrors of remote templates
 
 
 def copy(
@@ -41,13 +45,24 @@ def copy(
     return dict(worker.answers.combined)
 
 
-def update(project: Path, *, data: Mapping[str, Any], vcs_ref: str | None) -> None:
-    """Copier's three-way update of `project` to `vcs_ref`; conflicts are marked inline."""
+def update(
+    project: Path,
+    *,
+    data: Mapping[str, Any],
+    vcs_ref: str | None,
+    answers_file: str | None = None,
+    redirect: tuple[str, Path] | None = None,
+) -> None:
+    """Copier's three-way update of `project` to `vcs_ref`; conflicts are marked inline.
+    `answers_file` picks one template of several in the project (a resource's). `redirect`
+    (url, repository): git fetches `url`, the source the answers file records, from the local
+    `repository` instead, so the update needs no network."""
     from copier import run_update
 
-    with translated_errors(UpdateError):
+    with translated_errors(UpdateError), _redirected(redirect):
         run_update(
             project,
+            answers_file=answers_file,
             data=dict(data),
             vcs_ref=vcs_ref,
             defaults=True,  # every question keeps its recorded answer unless `data` changes it
@@ -56,6 +71,38 @@ def update(project: Path, *, data: Mapping[str, Any], vcs_ref: str | None) -> No
             quiet=True,
             unsafe=False,
         )
+
+
+@contextmanager
+def _redirected(redirect: tuple[str, Path] | None) -> Iterator[None]:
+    """git's `url.<repository>.insteadOf` for the git commands copier runs (through plumbum,
+    whose environment is its own copy), with and without the `.git` copier may add; and a
+    scratch cache of copier's git mirrors, so the user's cache never holds the local store
+    under the public URL's name."""
+    if redirect is None:
+        yield
+        return
+    from plumbum import local
+
+    url, repository = redirect
+    count = int(local.env.get("GIT_CONFIG_COUNT", "0") or 0)
+    base = url.rstrip("/").removesuffix(".git")
+    variables: dict[str, str] = {}
+    for index, prefix in enumerate((f"{base}.git", base), start=count):
+        variables[f"GIT_CONFIG_KEY_{index}"] = f"url.{repository}.insteadOf"
+        variables[f"GIT_CONFIG_VALUE_{index}"] = prefix
+    variables["GIT_CONFIG_COUNT"] = str(count + 2)
+    saved = os.environ.get(_COPIER_CACHE)
+    with tempfile.TemporaryDirectory(prefix="apigen-copier-cache-") as cache:
+        os.environ[_COPIER_CACHE] = cache
+        try:
+            with local.env(**variables):
+                yield
+        finally:
+            if saved is None:
+                os.environ.pop(_COPIER_CACHE, None)
+            else:
+                os.environ[_COPIER_CACHE] = saved
 
 
 @contextmanager

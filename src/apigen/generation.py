@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import catalogue, copier_api, store
-from .answers import as_text, check_answers
+import yaml
+
+from . import _version, catalogue, copier_api, releases, store
+from .answers import ANSWERS_FILE, as_text, check_answers
 from .errors import UsageError
 
 
@@ -31,22 +33,23 @@ class Project:
     files: tuple[Path, ...]
     source: store.Source
     kept: tuple[Path, ...] = field(default=())  # the user's files left as they were (--force)
+    recorded_source: str = releases.DEFAULT_SOURCE  # the answers file's _src_path
 
     def reproduce_commands(self) -> tuple[str, ...]:
-        """The same project, non-interactively: as `apigen new` and, when it was rendered from
-        the template store, as `copier copy` of the same tag (the same answers file)."""
+        """The same project, non-interactively: as `apigen new` and, for a release, as
+        `copier copy` of the same tag of the recorded source (the same answers file). A
+        development build's templates are published nowhere, so copier cannot reproduce them."""
         data = [
             f"--data {shlex.quote(f'{key}={as_text(value)}')}"
             for key, value in self.answers.items()
         ]
         destination = shlex.quote(str(self.destination))
         commands = [" ".join(["apigen new", destination, "--defaults", *data])]
-        if self.source.ref is not None:
-            ref = shlex.quote(self.source.ref)
-            source = shlex.quote(self.source.url)
-            commands.append(
-                " ".join(["copier copy --vcs-ref", ref, "--defaults", *data, source, destination])
-            )
+        ref = self.source.ref
+        if ref is not None and _version.is_release(ref.removeprefix("v")):
+            source = shlex.quote(self.recorded_source)
+            copy = ["copier copy --vcs-ref", shlex.quote(ref), "--defaults", *data, source]
+            commands.append(" ".join([*copy, destination]))
         return tuple(commands)
 
 
@@ -70,9 +73,12 @@ def generate(
     force: bool = False,
     overwrite: bool = False,
     dry_run: bool = False,
+    template_source: str | None = None,
 ) -> Project:
     """Render `release`'s template chosen by `data["framework"]` (or asked for) into
     `destination`, from `template_store` at the release's tag, so `apigen update` can follow.
+    The answers file names the templates by `template_source` (default: APIGEN_TEMPLATE_SOURCE,
+    else this repository's public URL) and the release's tag.
 
     `force` adds the project to a non-empty directory, keeping the user's files unless
     `overwrite`; `dry_run` renders into a scratch directory and reports what would be written.
@@ -85,6 +91,7 @@ def generate(
     secret_data = {o.name: secrets.token_urlsafe(48) for o in options if o.secret} | dict(data)
     staging_parent = Path(tempfile.gettempdir()) if dry_run else destination.parent
     staging_parent.mkdir(parents=True, exist_ok=True)
+    recorded = releases.template_source(template_source)
     with _staging_directory(staging_parent, destination.name) as staging:
         source = store.publish(release, template_store)
         combined = copier_api.copy(
@@ -95,13 +102,27 @@ def generate(
             defaults=defaults,
             vcs_ref=source.ref,
         )
+        if source.ref is not None:
+            record_source(staging, recorded)
         files = _files(staging)
         kept: tuple[Path, ...] = ()
         if not dry_run:
             kept = _move_into_place(staging, files, destination, overwrite=overwrite)
     answers = {o.name: combined[o.name] for o in options if o.name in combined and not o.secret}
     written = tuple(path for path in files if path not in kept)
-    return Project(destination, answers, written, source, kept)
+    return Project(destination, answers, written, source, kept, recorded)
+
+
+def record_source(project: Path, url: str) -> None:
+    """Name the templates in the answers file by `url` (this repository's public URL), not by
+    the store on this machine they were rendered from, so the project means the same anywhere."""
+    path = project / ANSWERS_FILE
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    line = f"_src_path: {yaml.safe_dump(url, default_style=None).splitlines()[0]}\n"
+    path.write_text(
+        "".join(line if text.startswith("_src_path:") else text for text in lines),
+        encoding="utf-8",
+    )
 
 
 @contextmanager

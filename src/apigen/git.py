@@ -18,6 +18,14 @@ _LOCATION = frozenset(
     | {"GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE"}
 )
 
+# Who commits to apigen's own repositories (the template stores, the release bundle).
+APIGEN_IDENTITY = {
+    "GIT_AUTHOR_NAME": "apigen",
+    "GIT_AUTHOR_EMAIL": "apigen@localhost",
+    "GIT_COMMITTER_NAME": "apigen",
+    "GIT_COMMITTER_EMAIL": "apigen@localhost",
+}
+
 
 def available() -> bool:
     return shutil.which("git") is not None

@@ -1,12 +1,13 @@
-"""The template store: a git repository on this machine holding one tagged commit per apigen
-version that ran here.
+"""The template store: a git repository on this machine holding one tagged commit per release
+of apigen's templates, and per development build that ran here.
 
 Copier's update merges three ways and needs the project's template version and the new one as
-commits of one git repository, named in the project's `.copier-answers.yml` (`_src_path`,
-`_commit`). A wheel carries only its own templates, so every apigen that runs publishes its
-templates here, tagged `v<version>`; `apigen new` renders from the store at that tag, and
-`apigen update` merges from the project's tag to the installed one, offline. A plain
-`copier update` reads the same repository.
+commits of one git repository. The store fetches every release from the bundle the installed
+apigen carries (releases.py), tagged `vX.Y.Z` exactly as in this repository, and adds the
+installed apigen's own templates when they are not a release (`v<dev version>`). `apigen new`
+renders from the store at the installed version's tag, and `apigen update` merges from the
+project's tag to the new one, offline, with git redirecting the project's recorded source (the
+public URL) to the store.
 """
 
 import fcntl
@@ -19,17 +20,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, catalogue, git
-from .errors import StoreError
+from . import __version__, catalogue, git, releases
+from .errors import GitError, StoreError
 
 STORE_ENV = "APIGEN_HOME"  # $APIGEN_HOME/templates replaces the default store (tests, CI)
-SNAPSHOT = ("copier.yml", "templates")  # what a wheel bundles, relative to the source root
-_IDENTITY = {
-    "GIT_AUTHOR_NAME": "apigen",
-    "GIT_AUTHOR_EMAIL": "apigen@localhost",
-    "GIT_COMMITTER_NAME": "apigen",
-    "GIT_COMMITTER_EMAIL": "apigen@localhost",
-}
 
 
 @dataclass(frozen=True)
@@ -78,13 +72,54 @@ def store_url(store: Path) -> str:
 
 
 def publish(release: Release, store: Path) -> Source:
-    """Add `release` to `store` (it writes; idempotent) and return where to render it from.
+    """Add the releases and `release` to `store` (it writes; idempotent) and return where to
+    render `release` from.
 
     Without git there is no store: the release's own files, untagged.
     """
     if not git.available():
         return Source(str(release.source), None)
-    return Source(store_url(store), add_release(release, store))
+    import_releases(store)
+    return Source(store_url(store), tag_for(release, store))
+
+
+def tag_for(release: Release, store: Path) -> str:
+    """The store's tag for `release`: a release apigen knows is the bundle's commit (a wheel's
+    copy of the templates loses symlinks and modes, so it is not compared); anything else is
+    added by `add_release`."""
+    tag = f"v{release.version}"
+    known = {record.version for record in releases.known()}
+    if release.version in known and has_tag(store, tag):
+        return tag
+    return add_release(release, store)
+
+
+def import_releases(store: Path, *, wanted: tuple[str, ...] | None = None) -> None:
+    """Fetch every release's templates from the installed apigen's bundle into `store`, unless
+    the `wanted` tags (default: every known release) are there already. Offline, idempotent."""
+    tags = wanted if wanted is not None else tuple(r.tag for r in releases.known())
+    if is_store(store) and all(has_tag(store, tag) for tag in tags):
+        return
+    with releases.bundle() as bundle:
+        if bundle is None:
+            return
+        try:
+            with _locked(store):
+                _init_store(store)
+                git.run(
+                    store, "fetch", "--quiet", "--no-tags", str(bundle), "refs/tags/*:refs/tags/*"
+                )
+        except OSError as error:
+            raise StoreError(
+                f"cannot write apigen's template store {store} ({error.strerror or error}); "
+                f"set {STORE_ENV} to a writable directory"
+            ) from error
+        except GitError as error:
+            raise StoreError(
+                f"the template store {store} holds a release tag with other templates than this "
+                f"apigen's ({error}); move the store away (apigen makes it again), or set "
+                f"{STORE_ENV} to another directory"
+            ) from error
 
 
 def add_release(release: Release, store: Path) -> str:
@@ -200,7 +235,7 @@ def _snapshot_files(source: Path) -> list[str]:
             "--others",
             "--exclude-standard",
             "--",
-            *SNAPSHOT,
+            *releases.TEMPLATE_PATHS,
             strip=False,
         ).split("\0")
         return sorted({name for name in listed if name and os.path.lexists(source / name)})
@@ -208,8 +243,8 @@ def _snapshot_files(source: Path) -> list[str]:
 
 
 def _walk(source: Path) -> Iterator[str]:
-    yield SNAPSHOT[0]
-    for directory, dirnames, filenames in os.walk(source / SNAPSHOT[1]):
+    yield releases.TEMPLATE_PATHS[0]
+    for directory, dirnames, filenames in os.walk(source / releases.TEMPLATE_PATHS[1]):
         here = Path(directory)
         links = [name for name in dirnames if (here / name).is_symlink()]
         dirnames[:] = [name for name in dirnames if name not in links and name != "__pycache__"]
@@ -245,7 +280,14 @@ def _commit(store: Path, tree: str, tag: str) -> None:
     parents = ("-p", parent) if parent else ()
     message = f"apigen {tag.removeprefix('v')} templates"
     commit = git.run(
-        store, "commit-tree", "--no-gpg-sign", *parents, "-m", message, tree, env=_IDENTITY
+        store,
+        "commit-tree",
+        "--no-gpg-sign",
+        *parents,
+        "-m",
+        message,
+        tree,
+        env=git.APIGEN_IDENTITY,
     )
     git.run(store, "update-ref", "refs/heads/main", commit)
     git.run(store, "update-ref", f"refs/tags/{tag}", commit, "")  # "": the tag must be new
