@@ -23,7 +23,8 @@ def test_health_answers_503_when_the_database_does_not(
         patch.setattr(type(connections["default"]), "cursor", unreachable)
         response = client.get("/health")
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable"}
+    assert response.json() == {"detail": "Database unavailable"}
+    assert response["Retry-After"] == "5"
     assert client.get("/health/live").json() == {"status": "ok"}
 
 
@@ -84,14 +85,14 @@ def test_docs_and_schema_are_served(client: APIClient) -> None:
         schema["paths"]
     )
     assert "put" not in schema["paths"]["/users/{user_id}"]
-    assert {"401", "404", "409", "400"} <= set(
+    assert {"400", "401", "404", "409", "413", "415", "422"} <= set(
         schema["paths"]["/users/{user_id}"]["patch"]["responses"]
     )
     assert "503" in schema["paths"]["/health"]["get"]["responses"]
     for path in ("/secure", "/users", "/users/{user_id}"):
         for operation in schema["paths"][path].values():
             assert {"401", "429"} <= set(operation["responses"])
-    assert schema["components"]["schemas"]["UserRequest"]["additionalProperties"] is False
+    assert schema["components"]["schemas"]["UserCreate"]["additionalProperties"] is False
     assert "swagger-ui" in client.get("/docs").content.decode()
 
 

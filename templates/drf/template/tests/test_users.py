@@ -4,10 +4,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-NEW_USER = {"name": "Grace", "email": "grace@example.com", "password": "s3cret-enough", "age": 36}
+from .validation import invalid_fields
 
-# DRF answers invalid input with 400 (the contract allows 400 or 422), naming each field.
-INVALID = 400
+NEW_USER = {"name": "Grace", "email": "grace@example.com", "password": "s3cret-enough", "age": 36}
 
 
 def create(client: APIClient, **fields: Any) -> dict[str, Any]:
@@ -79,29 +78,60 @@ def test_invalid_users_are_refused_and_not_stored(
     auth_client: APIClient, fields: dict[str, Any], field: str
 ) -> None:
     response = auth_client.post("/users", NEW_USER | fields)
-    assert response.status_code == INVALID
-    assert field in response.json()
+    assert invalid_fields(response) == {field}
     assert [user["email"] for user in auth_client.get("/users").json()] == ["ada@example.com"]
 
 
 def test_every_invalid_field_is_named(auth_client: APIClient) -> None:
     response = auth_client.post("/users", NEW_USER | {"name": 42, "age": "thirty", "role": "x"})
-    assert response.status_code == INVALID
-    assert set(response.json()) == {"name", "age", "role"}
+    assert invalid_fields(response) == {"name", "age", "role"}
+    types = {error["loc"][1]: error["type"] for error in response.json()["detail"]}
+    assert types == {"name": "invalid", "age": "invalid", "role": "unknown"}
+
+
+def test_a_missing_field_is_required(auth_client: APIClient) -> None:
+    response = auth_client.post("/users", {"name": "Grace", "password": "s3cret-enough"})
+    assert response.json() == {
+        "detail": [{"loc": ["body", "email"], "msg": "This field is required.", "type": "required"}]
+    }
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_a_missing_body_is_a_422(auth_client: APIClient, method: str) -> None:
+    user = create(auth_client)
+    path = "/users" if method == "post" else f"/users/{user['id']}"
+    response = getattr(auth_client, method)(path)
+    assert invalid_fields(response) == set()
+    assert response.json()["detail"][0]["loc"] == ["body"]
+    assert response.json()["detail"][0]["type"] == "required"
+
+
+def test_a_body_of_another_media_type_is_a_415(auth_client: APIClient) -> None:
+    response = auth_client.post("/users", "name=Grace", content_type="text/plain")
+    assert response.status_code == 415
+    assert set(response.json()) == {"detail"}
+    response = auth_client.generic("POST", "/users", '{"name": "Grace"}', content_type="")
+    assert response.status_code == 415
 
 
 def test_missing_name_is_refused(auth_client: APIClient) -> None:
     fields = {key: value for key, value in NEW_USER.items() if key != "name"}
     response = auth_client.post("/users", fields)
-    assert response.status_code == INVALID
-    assert "name" in response.json()
+    assert invalid_fields(response) == {"name"}
 
 
-def test_body_that_is_not_json_is_refused(auth_client: APIClient) -> None:
+def test_body_that_is_not_json_is_a_400(auth_client: APIClient) -> None:
     response = auth_client.post("/users", "{not json", content_type="application/json")
-    assert response.status_code == INVALID
+    assert response.status_code == 400
+    assert set(response.json()) == {"detail"}
+    assert isinstance(response.json()["detail"], str)
+
+
+def test_json_that_is_not_an_object_is_a_422(auth_client: APIClient) -> None:
     response = auth_client.post("/users", [NEW_USER])
-    assert response.status_code == INVALID
+    assert invalid_fields(response) == set()
+    assert response.json()["detail"][0]["loc"] == ["body"]
 
 
 def test_duplicate_email_is_a_conflict(auth_client: APIClient) -> None:
@@ -139,8 +169,7 @@ def test_limit_defaults_to_50(auth_client: APIClient) -> None:
 )
 def test_page_bounds_are_enforced(auth_client: APIClient, params: dict[str, Any]) -> None:
     response = auth_client.get("/users", params)
-    assert response.status_code == INVALID
-    assert set(params) <= set(response.json())
+    assert invalid_fields(response, "query") == set(params)
 
 
 def test_unknown_user_is_404(auth_client: APIClient) -> None:
@@ -149,9 +178,14 @@ def test_unknown_user_is_404(auth_client: APIClient) -> None:
     assert response.json() == {"detail": "User not found"}
 
 
-@pytest.mark.parametrize("user_id", [str(2**64), str(2**63), "-1", "abc", "0.5", "1e3"])
-def test_id_that_names_no_user_is_404(auth_client: APIClient, user_id: str) -> None:
+@pytest.mark.parametrize("user_id", [str(2**64), str(2**63), "0", "-1", "abc", "0.5", "1e3", "٣"])
+def test_an_id_not_from_1_to_2_63_is_a_422(auth_client: APIClient, user_id: str) -> None:
     response = auth_client.get(f"/users/{user_id}")
+    assert invalid_fields(response, "path") == {"user_id"}
+
+
+def test_the_largest_id_is_just_unknown(auth_client: APIClient) -> None:
+    response = auth_client.get(f"/users/{2**63 - 1}")
     assert response.status_code == 404
     assert response.json() == {"detail": "User not found"}
 
@@ -178,8 +212,7 @@ def test_update_changes_only_the_given_fields(auth_client: APIClient) -> None:
 def test_update_is_validated_like_create(auth_client: APIClient, fields: dict[str, Any]) -> None:
     user = create(auth_client)
     response = auth_client.patch(f"/users/{user['id']}", fields)
-    assert response.status_code == INVALID
-    assert set(fields) <= set(response.json())
+    assert invalid_fields(response) == set(fields)
     assert auth_client.get(f"/users/{user['id']}").json() == user
 
 

@@ -62,7 +62,7 @@ def test_ids_outside_int64_are_refused(auth_client: TestClient, path: str) -> No
 
 
 @pytest.mark.parametrize(
-    "params", [{"offset": "9" * 30}, {"limit": "9" * 30}, {"limit": "NaN"}, {"offset": "\0"}]
+    "params", [{"offset": "9" * 5000}, {"limit": "9" * 30}, {"limit": "NaN"}, {"offset": "\0"}]
 )
 def test_page_parameters_outside_their_range_are_refused(
     auth_client: TestClient, params: dict[str, str]

@@ -33,6 +33,13 @@ async def check_password(hasher: PasswordHasher, user: User | None, password: st
     return user if user is not None and valid else None
 
 
+async def release_connection(session: AsyncSession) -> None:
+    """End the read transaction, so its pooled connection is free for other requests while
+    this one waits (for Argon2, tens of milliseconds to seconds); the loaded objects stay
+    readable (expire_on_commit=False) and the next query takes a connection again."""
+    await session.commit()
+
+
 async def list_users(session: AsyncSession, *, limit: int, offset: int) -> Sequence[User]:
     result = await session.scalars(select(User).order_by(User.id).limit(limit).offset(offset))
     return result.all()
@@ -43,6 +50,7 @@ async def create_user(
 ) -> User:
     """A new account; only `make createuser` passes `is_admin=True` (the API never does)."""
     fields = user_in.model_dump(exclude={"password"})
+    await release_connection(session)  # the caller's lookups: not held while Argon2 runs
     hashed_password = await hasher.hash(user_in.password)
     user = User(**fields, hashed_password=hashed_password, is_admin=is_admin)
     session.add(user)
@@ -55,6 +63,7 @@ async def update_user(
 ) -> User:
     changes = user_in.model_dump(exclude_unset=True)
     if "password" in changes:
+        await release_connection(session)  # not held while Argon2 runs
         changes["hashed_password"] = await hasher.hash(changes.pop("password"))
     for field, value in changes.items():
         setattr(user, field, value)

@@ -5,10 +5,10 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from .core.security import hash_password, verify_password
 from .extensions import db
 from .models import User
 from .schemas import UserCreate, UserUpdate
-from .security import hash_password, verify_password
 
 
 class EmailAlreadyUsedError(Exception):
@@ -30,8 +30,15 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def check_password(user: User | None, password: str) -> User | None:
-    """`user` if the password is theirs; no user takes as long as a wrong password."""
-    valid = verify_password(password, user.hashed_password if user else None)
+    """`user` if the password is theirs; no user takes as long as a wrong password.
+
+    The session gives its connection back to the pool first (`user` stays readable, detached):
+    a request waiting for an Argon2 slot, then hashing, must not hold one of the few
+    connections that every other request needs (in a password flood, they all would).
+    """
+    hashed_password = user.hashed_password if user else None
+    db.session.close()
+    valid = verify_password(password, hashed_password)
     return user if user is not None and valid else None
 
 

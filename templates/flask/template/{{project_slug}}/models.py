@@ -25,7 +25,7 @@ class User(Model):
     age: Mapped[int | None]
     hashed_password: Mapped[str] = mapped_column(String(255))
     # The role: admins (made only by `make createuser`) manage every account; see
-    # authorization.py. Never part of the API's input or output.
+    # api/access.py. Never part of the API's input or output.
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=lambda: datetime.now(UTC)

@@ -1,11 +1,12 @@
-"""Request and response bodies (marshmallow). Input is strict: unknown fields, nulls and
-wrong types are refused; the TypedDicts describe what a schema loads."""
+"""Request and response bodies (marshmallow), named as the OpenAPI components every apigen
+template shares (User, UserCreate, UserUpdate, Error, HTTPValidationError...). Input is strict:
+unknown fields, nulls and wrong types are refused; the TypedDicts describe what a schema loads."""
 
 from datetime import UTC, datetime
 from typing import Any, TypedDict
 
 from email_validator import EmailNotValidError, validate_email
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 NO_NUL_PATTERN = "^[^\\u0000]*$"
 
@@ -30,12 +31,6 @@ class Text(fields.String):
         if self.refuse_nul and "\x00" in text:
             raise ValidationError("Must not contain NUL characters.")
         return text
-
-
-class Password(Text):
-    """Only its Argon2 hash is stored, so any character the schema allows is accepted."""
-
-    refuse_nul = False
 
 
 class Email(Text, fields.Email):
@@ -84,8 +79,8 @@ def email_field(**kwargs: Any) -> Email:
     return Email(validate=validate.Length(max=254), **kwargs)
 
 
-def password_field(**kwargs: Any) -> Password:
-    return Password(validate=validate.Length(min=8, max=128), load_only=True, **kwargs)
+def password_field(**kwargs: Any) -> Text:
+    return Text(validate=validate.Length(min=8, max=128), load_only=True, **kwargs)
 
 
 def age_field(**kwargs: Any) -> StrictInteger:
@@ -95,6 +90,13 @@ def age_field(**kwargs: Any) -> StrictInteger:
 class StrictInput(Schema):
     class Meta:
         unknown = RAISE
+
+
+class Output(Schema):
+    """An answer's body: the schema says which fields it has, and promises no others."""
+
+    class Meta:
+        unknown = EXCLUDE  # (RAISE would document `additionalProperties: false`)
 
 
 class UserCreateSchema(StrictInput):
@@ -113,10 +115,10 @@ class UserUpdateSchema(StrictInput):
     age = age_field()
 
 
-class UserSchema(Schema):
+class UserSchema(Output):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
-    email = fields.String(required=True)
+    email = fields.Email(required=True)
     age = fields.Integer(required=True, allow_none=True)
     created_at = UtcDateTime(required=True)
 
@@ -126,11 +128,31 @@ class PageSchema(Schema):
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**63 - 1))
 
 
-class MessageSchema(Schema):
+class ErrorSchema(Output):
+    detail = fields.String(required=True, metadata={"description": "What went wrong."})
+
+
+class ValidationErrorSchema(Output):
+    """One problem of a 422: where (`["body", "email"]`, `["query", "limit"]`,
+    `["path", "user_id"]`, `["body"]` for a missing body), what, and its marshmallow code."""
+
+    loc = fields.List(
+        fields.Raw(metadata={"anyOf": [{"type": "string"}, {"type": "integer"}]}),
+        required=True,
+    )
+    msg = fields.String(required=True)
+    type = fields.String(required=True, metadata={"example": "required"})
+
+
+class HTTPValidationErrorSchema(Output):
+    detail = fields.List(fields.Nested(ValidationErrorSchema), required=True)
+
+
+class MessageSchema(Output):
     message = fields.String(required=True)
 
 
-class HealthSchema(Schema):
+class HealthSchema(Output):
     status = fields.String(required=True)
 
 

@@ -1,4 +1,5 @@
-"""RATE_LIMIT: requests per client address, counted in Django's cache (per worker process).
+"""RATE_LIMIT: requests per client address, counted in Django's cache: Redis when REDIS_URL is
+set (one count for every process and replica), else each worker process's memory.
 
 DRF imports this module while it loads its views (DEFAULT_THROTTLE_CLASSES): it must not
 import them itself. The views that check it first are in views.py (ThrottleFirstMixin).
@@ -7,6 +8,8 @@ import them itself. The views that check it first are in views.py (ThrottleFirst
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from redis.exceptions import RedisError
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -16,10 +19,24 @@ if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 
+class CacheUnavailable(APIException):
+    """503: Redis, where the rate limit is counted (REDIS_URL), refused or did not answer."""
+
+    status_code = 503
+    default_detail = "Service unavailable"
+    default_code = "unavailable"
+
+
 class ClientRateThrottle(SimpleRateThrottle):
     """Every request counts, with or without (right or wrong) credentials."""
 
     scope = "client"
+
+    def allow_request(self, request: Request, view: "APIView") -> bool:
+        try:
+            return super().allow_request(request, view)
+        except RedisError:
+            raise CacheUnavailable from None
 
     def get_rate(self) -> str:
         return str(settings.RATE_LIMIT)  # read per request, so tests can change it

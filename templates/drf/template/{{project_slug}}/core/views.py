@@ -1,5 +1,6 @@
 """Health checks (readiness touches the database, liveness does not), rate limiting before
-authentication, the docs switch, the API's exception handler and JSON error pages."""
+authentication, the docs switch, the API's exception handler (validation errors: 422) and JSON
+error pages."""
 
 import functools
 import math
@@ -18,15 +19,22 @@ from django.urls import reverse
 from django.utils.html import escape
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException, Throttled
+from rest_framework.exceptions import (
+    APIException,
+    ErrorDetail,
+    Throttled,
+    UnsupportedMediaType,
+    ValidationError,
+)
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import StaticHTMLRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .serializers import StatusSerializer
+from .serializers import ErrorSerializer, HealthSerializer
 
 # /health answers within this many seconds, whatever the database does.
 HEALTH_PROBE_SECONDS = 1.5
@@ -41,11 +49,56 @@ class DatabaseUnavailable(APIException):
     wait = 5  # DRF's handler turns it into Retry-After
 
 
+class InvalidInput(ValidationError):
+    """A validation error in the query string or the path; a plain ValidationError is the
+    body's. The exception handler puts `location` first in each error's `loc`."""
+
+    def __init__(self, detail: Any, location: str) -> None:
+        super().__init__(detail)
+        self.location = location
+
+
+def validation_errors(detail: Any, loc: list[str | int]) -> list[dict[str, Any]]:
+    """DRF's nested {field: [messages]} as a flat list of {loc, msg, type}, `type` being DRF's
+    error code (required, invalid, max_length, unknown, ...)."""
+    if isinstance(detail, dict):
+        found: list[dict[str, Any]] = []
+        for key, value in detail.items():
+            where = loc if key == api_settings.NON_FIELD_ERRORS_KEY else [*loc, key]
+            found += validation_errors(value, where)
+        return found
+    if isinstance(detail, list):
+        found = []
+        for index, item in enumerate(detail):
+            found += validation_errors(item, [*loc, index] if isinstance(item, dict) else loc)
+        return found
+    code = detail.code if isinstance(detail, ErrorDetail) and detail.code else "invalid"
+    return [{"loc": loc, "msg": str(detail), "type": code}]
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, after turning a database outage (refused, timed out, dropped) into 503."""
+    """Invalid input is 422 {"detail": [{"loc", "msg", "type"}, ...]}; a database outage
+    (refused, timed out, dropped) is 503; the rest is DRF's {"detail": "..."}."""
+    if isinstance(exc, ValidationError):
+        set_rollback()
+        location = exc.location if isinstance(exc, InvalidInput) else "body"
+        errors = validation_errors(exc.detail, [location])
+        return Response({"detail": errors}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
     if isinstance(exc, OperationalError | InterfaceError):
         exc = DatabaseUnavailable()
     return drf_exception_handler(exc, context)
+
+
+def json_body(request: Request) -> Any:
+    """The request's parsed body. Malformed JSON is a 400 and another media type a 415 (the
+    parser says so); no body at all is a 422 at ["body"], a body without a media type a 415."""
+    data = request.data
+    if request.stream is None:
+        missing = ErrorDetail("A JSON body is required.", code="required")
+        raise ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [missing]})
+    if not request.content_type:
+        raise UnsupportedMediaType("")
+    return data
 
 
 class TooManyRequests(Throttled):
@@ -81,16 +134,19 @@ class HealthView(APIView):
     throttle_classes = ()
 
     @extend_schema(
-        operation_id="health",
+        operation_id="getHealth",
+        summary="Check the service and its database",
+        description="Public. 200 when the database answers within 1.5 seconds, else 503.",
         tags=["health"],
         responses={
-            200: StatusSerializer,
-            503: OpenApiResponse(StatusSerializer, description="The database does not answer"),
+            200: HealthSerializer,
+            503: OpenApiResponse(ErrorSerializer, description="The database does not answer"),
         },
+        auth=[],
     )
     def get(self, request: Request) -> Response:
         if not database_probe.answers(HEALTH_PROBE_SECONDS):
-            return Response({"status": "unavailable"}, status=503)
+            raise DatabaseUnavailable
         return Response({"status": "ok"})
 
 
@@ -137,7 +193,14 @@ class LivenessView(APIView):
     permission_classes = (AllowAny,)
     throttle_classes = ()
 
-    @extend_schema(operation_id="liveness", tags=["health"], responses={200: StatusSerializer})
+    @extend_schema(
+        operation_id="getLiveness",
+        summary="Check that the process is alive",
+        description="Public. 200 whenever the service runs, whatever its database does.",
+        tags=["health"],
+        responses={200: HealthSerializer},
+        auth=[],
+    )
     def get(self, request: Request) -> Response:
         return Response({"status": "ok"})
 

@@ -1,5 +1,6 @@
 """FAILED_LOGIN_LIMIT: failed logins counted per account (the email as sent, lower-cased) and
-per client address, with the `limits` package, in memory (per worker process). Once either is
+per client address, with the `limits` package: in Redis when REDIS_URL is set (one count for
+every process and replica), else in memory (per worker process). Once either is
 over the limit, a login that would need a password check is answered 429 before any hashing;
 credentials the worker already verified (HTTP Basic's memory) are not checked, so a client
 that knows its password keeps working during a flood against its account."""
@@ -9,12 +10,32 @@ from functools import cache
 
 import limits
 from django.conf import settings
-from rest_framework.exceptions import Throttled
+from rest_framework.exceptions import APIException, Throttled
 from rest_framework.request import Request
 
 from ..core.network import client_address
 
-_limiter = limits.strategies.MovingWindowRateLimiter(limits.storage.MemoryStorage())
+
+def _storage() -> limits.storage.Storage:
+    if settings.REDIS_URL:
+        return limits.storage.RedisStorage(
+            settings.REDIS_URL,
+            wrap_exceptions=True,  # a Redis that fails raises StorageError: 503 below
+            socket_timeout=settings.REDIS_TIMEOUT,
+            socket_connect_timeout=settings.REDIS_TIMEOUT,
+        )
+    return limits.storage.MemoryStorage()
+
+
+_limiter = limits.strategies.MovingWindowRateLimiter(_storage())
+
+
+class CountsUnavailable(APIException):
+    """503: Redis, where the failed logins are counted, refused or did not answer."""
+
+    status_code = 503
+    default_detail = "Service unavailable"
+    default_code = "unavailable"
 
 
 class TooManyFailedLogins(Throttled):
@@ -33,22 +54,30 @@ def _limit(notation: str) -> limits.RateLimitItem:
 
 
 def _keys(request: Request, email: str) -> list[tuple[str, str]]:
-    return [("account", email.lower()), ("address", client_address(request))]
+    # No account's email is longer than 254 characters: a longer one counts under its start,
+    # so that a megabyte-long login name cannot take a megabyte of the counter's memory.
+    return [("account", email.lower()[:254]), ("address", client_address(request))]
 
 
 def check(request: Request, email: str) -> None:
     """Raise TooManyFailedLogins if this account or this address failed too often lately."""
     limit = _limit(settings.FAILED_LOGIN_LIMIT)
-    for keys in _keys(request, email):
-        if not _limiter.test(limit, *keys):
-            stats = _limiter.get_window_stats(limit, *keys)
-            raise TooManyFailedLogins(max(1, round(stats.reset_time - time.time())))
+    try:
+        for keys in _keys(request, email):
+            if not _limiter.test(limit, *keys):
+                stats = _limiter.get_window_stats(limit, *keys)
+                raise TooManyFailedLogins(max(1, round(stats.reset_time - time.time())))
+    except limits.errors.StorageError:
+        raise CountsUnavailable from None
 
 
 def record(request: Request, email: str) -> None:
     limit = _limit(settings.FAILED_LOGIN_LIMIT)
-    for keys in _keys(request, email):
-        _limiter.hit(limit, *keys)
+    try:
+        for keys in _keys(request, email):
+            _limiter.hit(limit, *keys)
+    except limits.errors.StorageError:
+        raise CountsUnavailable from None
 
 
 def forget_all() -> None:

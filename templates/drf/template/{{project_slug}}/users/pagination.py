@@ -1,14 +1,12 @@
-"""limit/offset pages answered as a plain JSON list; out-of-range values are refused (400)."""
+"""limit/offset pages, answered as a plain JSON list; out-of-range values are refused (422)."""
 
-from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.views import APIView
+
+from ..core.views import InvalidInput
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
@@ -16,54 +14,35 @@ MAX_OFFSET = 2**63 - 1
 
 
 class PageParams(serializers.Serializer[dict[str, int]]):
-    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
-    offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, default=0)
+    """The query parameters of a list (PAGE_PARAMETERS in the OpenAPI schema)."""
+
+    limit = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_LIMIT,
+        default=DEFAULT_LIMIT,
+        help_text=f"How many to return (1 to {MAX_LIMIT}).",
+    )
+    offset = serializers.IntegerField(
+        min_value=0, max_value=MAX_OFFSET, default=0, help_text="How many to skip first."
+    )
 
 
-class LimitOffsetListPagination(LimitOffsetPagination):
-    """Like DRF's LimitOffsetPagination, without the count query and the envelope."""
+def _parameter(name: str) -> OpenApiParameter:
+    """A query parameter as PageParams checks it: the schema and the check cannot drift."""
+    field = cast(serializers.IntegerField, PageParams().fields[name])
+    schema = {"type": "integer", "minimum": field.min_value, "default": field.default}
+    if field.max_value != MAX_OFFSET:  # no bound worth showing (and no int64 format)
+        schema["maximum"] = field.max_value
+    return OpenApiParameter(name, schema, OpenApiParameter.QUERY, description=str(field.help_text))
 
-    default_limit = DEFAULT_LIMIT
-    max_limit = MAX_LIMIT
 
-    def paginate_queryset(
-        self,
-        queryset: QuerySet[Any, Any] | Sequence[Any],
-        request: Request,
-        view: APIView | None = None,
-    ) -> list[Any]:
-        params = PageParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        self.request = request
-        self.limit = params.validated_data["limit"]
-        self.offset = params.validated_data["offset"]
-        return list(queryset[self.offset : self.offset + self.limit])
+PAGE_PARAMETERS = [_parameter("limit"), _parameter("offset")]
 
-    def get_paginated_response(self, data: Any) -> Response:
-        return Response(data)
 
-    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
-        return schema
-
-    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
-        return [
-            {
-                "name": "limit",
-                "in": "query",
-                "required": False,
-                "description": f"Number of users to return (1 to {MAX_LIMIT}).",
-                "schema": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": MAX_LIMIT,
-                    "default": DEFAULT_LIMIT,
-                },
-            },
-            {
-                "name": "offset",
-                "in": "query",
-                "required": False,
-                "description": "Number of users to skip, in creation order.",
-                "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
-            },
-        ]
+def page(request: Request) -> tuple[int, int]:
+    """(offset, limit) from the query string; wrong values are 422 at ["query", name]."""
+    params = PageParams(data=request.query_params)
+    if not params.is_valid():
+        raise InvalidInput(params.errors, "query")
+    values: dict[str, Any] = params.validated_data
+    return values["offset"], values["limit"]

@@ -4,15 +4,22 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.validators import EmailValidator, RegexValidator
+from django.core.validators import (
+    EmailValidator,
+    ProhibitNullCharactersValidator,
+    RegexValidator,
+)
 from email_validator import EmailNotValidError, validate_email
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from .models import MAX_AGE, User
 
 # Text that neither database can store: NUL (PostgreSQL) and lone surrogates (no UTF-8 form).
 # The first is also in the schema, as `pattern`.
-NO_NUL = RegexValidator(r"^[^\u0000]*$", "Null characters are not allowed.")
+NO_NUL = RegexValidator(
+    r"^[^\u0000]*$", "Null characters are not allowed.", code="null_characters_not_allowed"
+)
 SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
@@ -31,7 +38,11 @@ class StrictCharField(serializers.CharField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.error_messages["surrogates"] = "Lone surrogate characters are not allowed."
-        self.validators.append(NO_NUL)
+        # NO_NUL in place of DRF's own check: one error, and a `pattern` in the schema.
+        self.validators = [
+            *(v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)),
+            NO_NUL,
+        ]
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
@@ -69,9 +80,20 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class UserSerializer(serializers.ModelSerializer[User]):
-    # Declared fields: no automatic UniqueValidator on email, the database decides (409).
-    name = StrictCharField(max_length=100)
+class UserSerializer(serializers.Serializer[User]):
+    """An account. Its password and role are never shown."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    email = serializers.EmailField()
+    age = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class UserCreateSerializer(serializers.Serializer[User]):
+    """A new account: name, email and password; age is optional. No other field is accepted."""
+
+    name = StrictCharField(min_length=1, max_length=100)
     email = StrictEmailField(max_length=254)
     password = StrictCharField(
         write_only=True,
@@ -82,17 +104,13 @@ class UserSerializer(serializers.ModelSerializer[User]):
     )
     age = StrictIntegerField(min_value=0, max_value=MAX_AGE, required=False, allow_null=True)
 
-    class Meta:
-        model = User
-        fields = ("id", "name", "email", "age", "created_at", "password")
-        read_only_fields = ("id", "created_at")
-
     def to_internal_value(self, data: Any) -> dict[str, Any]:
-        """DRF's validation, plus an error for each field the serializer does not know."""
+        """DRF's validation, plus an error (code `unknown`) for each field not declared here:
+        `id`, `is_admin`, `is_staff`, `role`, ... are refused, never ignored."""
         errors: dict[str, Any] = {}
         if isinstance(data, Mapping):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            errors = {str(key): ["Unknown field."] for key in data if key not in writable}
+            unknown = ErrorDetail("Unknown field.", code="unknown")
+            errors = {str(key): [unknown] for key in data if key not in self.fields}
         try:
             result: dict[str, Any] = super().to_internal_value(data)
         except serializers.ValidationError as error:
@@ -114,3 +132,13 @@ class UserSerializer(serializers.ModelSerializer[User]):
             instance.set_password(password)
         instance.save()
         return instance
+
+
+class UserUpdateSerializer(UserCreateSerializer):
+    """The fields to change, each optional; the others keep their values."""
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        fields = super().get_fields()
+        for field in fields.values():
+            field.required = False
+        return fields

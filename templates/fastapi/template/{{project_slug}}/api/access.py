@@ -18,7 +18,9 @@ from ..models import User
 from .auth import CurrentUser, OptionalUser, get_current_user
 from .deps import SessionDep, SettingsDep
 
-UserId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+UserId = Annotated[int, Path(ge=1)]
+# Ids are 64-bit: a larger one names no account (and would overflow the database's integer).
+MAX_ID = 2**63 - 1
 
 RULE = (
     "Admins (accounts made by `make createuser`) manage every account. Any other account sees"
@@ -36,7 +38,8 @@ def may_manage(actor: User, user_id: int) -> bool:
 
 async def get_managed_user(session: SessionDep, actor: CurrentUser, user_id: UserId) -> User:
     """The user `user_id` if the current account may manage it, else 404."""
-    user = await session.get(User, user_id) if may_manage(actor, user_id) else None
+    allowed = user_id <= MAX_ID and may_manage(actor, user_id)
+    user = await session.get(User, user_id) if allowed else None
     if user is None:
         raise user_not_found()
     return user
@@ -46,6 +49,8 @@ async def visible_users(
     session: SessionDep, actor: User, *, limit: int, offset: int
 ) -> Sequence[User]:
     """A page of the accounts the current account may see: all for admins, else itself."""
+    if offset > MAX_ID:
+        return []  # past any table's end (and past what the database's OFFSET takes)
     if actor.is_admin:
         return await crud.list_users(session, limit=limit, offset=offset)
     return [actor] if offset == 0 else []

@@ -2,6 +2,7 @@
 hashing, rate limiting and failed-login throttling."""
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -66,6 +67,10 @@ class LoginGuard:
                 detail="Too many failed logins, try again later",
                 headers={"Retry-After": str(retry_after)},
             )
+
+    def attempt(self, email: str) -> AbstractContextManager[None]:
+        """Wraps a password check: it counts against the limit while it runs."""
+        return self._failed_logins.attempt(email, self._address)
 
     def failed(self, email: str) -> None:
         self._failed_logins.record(email, self._address)

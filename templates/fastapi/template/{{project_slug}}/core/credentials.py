@@ -38,6 +38,14 @@ class VerifiedCredentials:
         message = email.lower().encode() + b"\0" + password.encode()
         return hmac.new(self._secret_key, message, hashlib.sha256).digest()
 
+    def recalls(self, email: str, password: str) -> bool:
+        """True if this pair verified within the last `ttl_seconds` (against some hash): worth
+        a query to compare with the stored hash. Strangers' guesses cost no query at all."""
+        key = self.key(email, password)
+        with self._lock:
+            entry = self._entries.get(key)
+            return entry is not None and entry.expires_at >= time.monotonic()
+
     def verified(self, email: str, password: str, hashed_password: str) -> bool:
         """True if this pair matched this very hash within the last `ttl_seconds`."""
         key = self.key(email, password)

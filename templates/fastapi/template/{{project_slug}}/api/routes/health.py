@@ -10,13 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ...core.db import UNAVAILABLE_ERRORS
 from ...schemas import Health
-from ..responses import Responses
+from ..responses import Responses, error
 
 router = APIRouter(tags=["health"])
 
 # Well within the 2 s a load balancer's probe waits, whatever DATABASE_TIMEOUT is.
 PROBE_TIMEOUT_SECONDS = 1.5
-UNAVAILABLE: Responses = {503: {"model": Health, "description": "The database does not answer"}}
+UNAVAILABLE: Responses = {503: error("The database does not answer (Retry-After: 5)")}
 
 
 class DatabaseProbe:
@@ -43,16 +43,29 @@ class DatabaseProbe:
         return True
 
 
-@router.get("/health", response_model=Health, responses=UNAVAILABLE)
+@router.get(
+    "/health",
+    response_model=Health,
+    responses=UNAVAILABLE,
+    operation_id="getHealth",
+    summary="Check the service and its database",
+)
 async def health(request: Request) -> Health | JSONResponse:
     """Readiness: 200 when the database answers a query within 1.5 s, else 503."""
     probe: DatabaseProbe = request.app.state.database_probe
     if not await probe.answers(request.app.state.session_factory):
-        return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse(
+            {"detail": "Database unavailable"}, status_code=503, headers={"Retry-After": "5"}
+        )
     return Health(status="ok")
 
 
-@router.get("/health/live", response_model=Health)
+@router.get(
+    "/health/live",
+    response_model=Health,
+    operation_id="getLiveness",
+    summary="Check that the process is alive",
+)
 async def liveness() -> Health:
     """Liveness: the process answers, whatever the database does."""
     return Health(status="ok")

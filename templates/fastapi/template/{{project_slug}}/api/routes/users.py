@@ -6,11 +6,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 
 from ... import crud
-from ...schemas import UserCreate, UserPublic, UserUpdate
+from ...core import events
+from ...schemas import User, UserCreate, UserUpdate
 from ..access import RULE, CreatorCheck, ManagedUser, visible_users
 from ..auth import CurrentUser
 from ..deps import HasherDep, SessionDep, rate_limit
-from ..responses import CONFLICT, FORBIDDEN, MALFORMED, NOT_FOUND, UNAUTHORIZED
+from ..responses import CONFLICT, FORBIDDEN, JSON_BODY, NOT_FOUND, UNAUTHORIZED
 
 router = APIRouter(
     prefix="/users", tags=["users"], dependencies=[Depends(rate_limit)], responses=UNAUTHORIZED
@@ -24,8 +25,10 @@ def _conflict() -> HTTPException:
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=FORBIDDEN | CONFLICT | MALFORMED,
+    responses=FORBIDDEN | CONFLICT | JSON_BODY,
     dependencies=[CreatorCheck],
+    operation_id="createUser",
+    summary="Create an account",
     description="Create an ordinary account. Only admins may, unless the service runs with"
     " OPEN_SIGNUP=true, which opens this endpoint to anyone, with or without credentials."
     " Admins are made only by `make createuser`.",
@@ -36,17 +39,20 @@ async def create_user(
     user_in: UserCreate,
     request: Request,
     response: Response,
-) -> UserPublic:
+) -> User:
     try:
         user = await crud.create_user(session, hasher, user_in)
     except crud.EmailAlreadyUsedError:
         raise _conflict() from None
+    await events.user_created(user)
     response.headers["Location"] = request.app.url_path_for("read_user", user_id=user.id)
-    return UserPublic.model_validate(user)
+    return User.model_validate(user)
 
 
 @router.get(
     "",
+    operation_id="listUsers",
+    summary="List accounts",
     description="Accounts in creation order. An admin sees every account; any other account"
     " sees a list holding only itself (and nothing past the first page).",
 )
@@ -54,30 +60,47 @@ async def list_users(
     session: SessionDep,
     actor: CurrentUser,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
-) -> list[UserPublic]:
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[User]:
     users = await visible_users(session, actor, limit=limit, offset=offset)
-    return [UserPublic.model_validate(user) for user in users]
+    return [User.model_validate(user) for user in users]
 
 
-@router.get("/{user_id}", responses=NOT_FOUND, description=RULE)
-async def read_user(user: ManagedUser) -> UserPublic:
-    return UserPublic.model_validate(user)
+@router.get(
+    "/{user_id}",
+    responses=NOT_FOUND,
+    operation_id="getUser",
+    summary="Read an account",
+    description=RULE,
+)
+async def read_user(user: ManagedUser) -> User:
+    return User.model_validate(user)
 
 
-@router.patch("/{user_id}", responses=NOT_FOUND | CONFLICT | MALFORMED, description=RULE)
+@router.patch(
+    "/{user_id}",
+    responses=NOT_FOUND | CONFLICT | JSON_BODY,
+    operation_id="updateUser",
+    summary="Change an account",
+    description=RULE,
+)
 async def update_user(
     session: SessionDep, hasher: HasherDep, user: ManagedUser, user_in: UserUpdate
-) -> UserPublic:
+) -> User:
     try:
         user = await crud.update_user(session, hasher, user, user_in)
     except crud.EmailAlreadyUsedError:
         raise _conflict() from None
-    return UserPublic.model_validate(user)
+    return User.model_validate(user)
 
 
 @router.delete(
-    "/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND, description=RULE
+    "/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=NOT_FOUND,
+    operation_id="deleteUser",
+    summary="Delete an account",
+    description=RULE,
 )
 async def delete_user(session: SessionDep, user: ManagedUser) -> None:
     await crud.delete_user(session, user)
