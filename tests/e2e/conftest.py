@@ -26,6 +26,7 @@ from psycopg import sql
 
 from .matrix import ProjectSpec, project_specs
 from .proxy import DatabaseProxy
+from .redis_db import fresh_redis_db
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "a long admin password"
@@ -33,7 +34,17 @@ POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
 # Served PostgreSQL projects reach the server through a proxy that tests can cut (an outage).
 DATABASE_PROXIES: dict[str, DatabaseProxy] = {}
 # Variables a developer's shell may set that would change what the generated project does.
-PROJECT_VARIABLES = ("DATABASE_URL", "ENVIRONMENT", "SECRET_KEY", "LOG_FORMAT", "LOG_LEVEL")
+PROJECT_VARIABLES = (
+    "DATABASE_URL",
+    "ENVIRONMENT",
+    "SECRET_KEY",
+    "LOG_FORMAT",
+    "LOG_LEVEL",
+    "REDIS_URL",
+)
+# tasks=true projects need Redis in production (their broker): a db of their own per framework
+# (test_tasks.py and test_replicas.py use 8 to 13).
+TASKS_REDIS_DBS = {"fastapi": 1, "flask": 2, "drf": 3}
 STEP_TIMEOUT = 900
 # `make serve` runs the production configuration; these checks need its docs (the schema) and
 # send thousands of requests, some with wrong passwords, from one client address.
@@ -62,6 +73,9 @@ ALL_PROJECTS = _spec_params(project_specs())
 SERVED_PROJECTS = _spec_params([spec for spec in project_specs() if spec.served])
 SERVED_POSTGRESQL_PROJECTS = _spec_params(
     [spec for spec in project_specs() if spec.served and spec.answers["database"] == "postgresql"]
+)
+SERVED_TOKEN_PROJECTS = _spec_params(
+    [spec for spec in project_specs() if spec.served and spec.answers["auth"] == "token"]
 )
 
 
@@ -181,6 +195,8 @@ def _generate(spec: ProjectSpec, root: Path) -> GeneratedProject:
             proxy.start()
             DATABASE_PROXIES[spec.id] = proxy
             env["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:{proxy.port}/{unique}"
+    if spec.answers.get("tasks") == "true" and spec.framework in TASKS_REDIS_DBS:
+        env["REDIS_URL"] = fresh_redis_db(TASKS_REDIS_DBS[spec.framework])
     files = tuple(p for p in path.rglob("*") if p.is_file())
     return GeneratedProject(spec=spec, path=path, env=env, files=files)
 
@@ -244,14 +260,20 @@ def servers() -> Iterator[Servers]:
             process.wait()
 
 
-def start_server(project: GeneratedProject, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`make serve` on a free port in a process group of its own; its base URL once it answers."""
+def start_server(
+    project: GeneratedProject, log: Path, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`make serve` on a free port in a process group of its own; its base URL once it answers.
+    `env` adds or overrides settings (REDIS_URL, RATE_LIMIT, ...)."""
     port = _free_port()
     with log.open("wb") as output:
         process = subprocess.Popen(
             ["make", "serve"],
             cwd=project.path,
-            env=project.env | SERVE_VARIABLES | {"HOST": "127.0.0.1", "PORT": str(port)},
+            env=project.env
+            | SERVE_VARIABLES
+            | (env or {})
+            | {"HOST": "127.0.0.1", "PORT": str(port)},
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # so the whole process group (make, server, workers) stops

@@ -1,8 +1,9 @@
 """Which projects CI generates, derived from the option file (templates/shared/copier.yml).
 
 Every template gets the full product of the options that change its code (database x auth);
-the options that only change files or defaults (python_version, log_format, docker, ci) are
-spread over those projects so that every value of every option is generated at least once.
+the options that only change files or defaults (python_version, log_format, docker, ci), and
+tasks (code beside the rest, tested on its own in test_tasks.py), are spread over those
+projects so that every value of every option is generated at least once.
 An option that only some answers allow (kubernetes: docker and PostgreSQL) is on wherever the
 option file's own validator accepts it, and off elsewhere: the matrix holds no refused project.
 The first project (all defaults) and the one with every non-default code option are also
@@ -21,7 +22,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from apigen import catalogue
 
 CODE_OPTIONS = ("database", "auth")
-SPREAD_OPTIONS = ("python_version", "log_format", "docker", "ci")
+SPREAD_OPTIONS = ("python_version", "log_format", "docker", "ci", "tasks")
 CONDITIONAL_OPTIONS = ("kubernetes",)
 
 

@@ -12,6 +12,8 @@ import psycopg
 
 from apigen import catalogue
 
+from .redis_db import REDIS_HOST, REDIS_PORT, redis_answers
+
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -55,6 +57,11 @@ def missing() -> list[str]:
         problems.append(
             "PostgreSQL at 127.0.0.1:5432 accepting user postgres without a password (for the"
             " database=postgresql projects): start it, e.g. pg_ctlcluster 15 main start"
+        )
+    if not redis_answers():
+        problems.append(
+            f"Redis at {REDIS_HOST}:{REDIS_PORT} (for the tasks=true projects and the shared rate"
+            " limits): apt-get install redis-server, then start it"
         )
     if shutil.which("wrk") is None:
         problems.append("wrk (the load test): apt-get install wrk")

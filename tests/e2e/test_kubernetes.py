@@ -70,14 +70,28 @@ def objects(project: GeneratedProject, kind: str) -> list[dict[str, Any]]:
 
 
 def one(project: GeneratedProject, kind: str) -> dict[str, Any]:
-    found = objects(project, kind)
+    """The one object of `kind` of the API (tasks=true adds the worker's Deployment)."""
+    found = [doc for doc in objects(project, kind) if component(doc) != "worker"]
     assert len(found) == 1, f"{len(found)} {kind} objects"
     return found[0]
 
 
+def component(document: dict[str, Any]) -> str | None:
+    labels: dict[str, str] = document["metadata"].get("labels", {})
+    return labels.get("app.kubernetes.io/component")
+
+
+def workers(project: GeneratedProject) -> list[dict[str, Any]]:
+    """The worker's Deployment (tasks=true), else nothing."""
+    return [doc for doc in objects(project, "Deployment") if component(doc) == "worker"]
+
+
 def pod_specs(project: GeneratedProject) -> dict[str, dict[str, Any]]:
-    """The pod template of the Deployment and of the migration Job, by kind."""
-    return {kind: one(project, kind)["spec"]["template"]["spec"] for kind in ("Deployment", "Job")}
+    """The pod template of the Deployment, of the migration Job and of the worker, by kind."""
+    specs = {kind: one(project, kind)["spec"]["template"]["spec"] for kind in ("Deployment", "Job")}
+    for worker in workers(project):
+        specs["worker Deployment"] = worker["spec"]["template"]["spec"]
+    return specs
 
 
 @pytest.mark.parametrize("project", WITH_KUBERNETES, indirect=True)
@@ -95,8 +109,10 @@ def test_the_manifests_validate_against_the_kubernetes_schemas(project: Generate
             "PodDisruptionBudget",
             "Service",
             "ServiceAccount",
+            *(["Deployment"] if project.spec.answers.get("tasks") == "true" else []),
         ]
     )
+    assert len(workers(project)) == (project.spec.answers.get("tasks") == "true")
     for document in documents:
         try:
             kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)

@@ -4,49 +4,23 @@ undocumented answer and no server error, and a bounded load finds no error at al
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from .conftest import SERVED_PROJECTS, LiveServer
+from .schemathesis_run import run_schemathesis
 
 pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("project", SERVED_PROJECTS, indirect=True)]
-TOOLS = str(Path(sys.executable).parent)
 
 
 def _schemathesis(live_server: LiveServer, headers: dict[str, str], cwd: Path) -> str:
-    """`schemathesis run --checks all` with every phase (examples, coverage, fuzzing, stateful
-    sequences over the links it infers); its output, once it found nothing."""
-    schemathesis = shutil.which("schemathesis", path=TOOLS)
-    assert schemathesis, "schemathesis is a development dependency: run make install"
-    result = subprocess.run(
-        [
-            schemathesis,
-            "run",
-            f"{live_server.base_url}/openapi.json",
-            "--checks",
-            "all",
-            "--max-examples",
-            "10",
-            "--seed",
-            "1",
-            "--no-color",
-            # Deleting the account that runs the checks would leave nothing but 401s to test;
-            # the contract and authorization suites cover DELETE.
-            "--exclude-method",
-            "DELETE",
-            *(part for name, value in headers.items() for part in ("-H", f"{name}: {value}")),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=cwd,  # schemathesis keeps a cache in its working directory
-    )
-    assert result.returncode == 0, result.stdout[-6000:]
-    assert re.search(r"Stateful \(in", result.stdout), result.stdout[-2000:]
-    return result.stdout
+    # Deleting the account that runs the checks would leave nothing but 401s to test; the
+    # contract and authorization suites cover DELETE.
+    output = run_schemathesis(live_server.base_url, headers, cwd, "--exclude-method", "DELETE")
+    assert re.search(r"Stateful \(in", output), output[-2000:]
+    return output
 
 
 def _cases(output: str) -> str:
