@@ -18,7 +18,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-RELEASE = "0.1.0"
+RELEASE = "0.2.0"
 RELEASE_SUBJECT = re.compile(r"Release (\d+)\.(\d+)\.(\d+)")  # the whole first line
 BUILD_FILE = Path(__file__).resolve().with_name("_build.json")
 CHECKOUT = Path(__file__).resolve().parents[2]
