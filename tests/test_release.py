@@ -355,6 +355,10 @@ def build_world(base: Path, change: Callable[[Path], None] | None = None) -> Wor
     copy_work_tree(REPOSITORY, repository)
     if change is not None:
         change(repository)
+    changelog = repository / "CHANGELOG.md"  # what N+1 brings, as a release needs
+    changelog.write_text(
+        changelog.read_text().replace("## [Unreleased]\n", "## [Unreleased]\n\n- Work.\n", 1)
+    )
     git(repository, "add", "-A")
     git(repository, "commit", "--quiet", "--allow-empty", "--message", "Work since the release")
     earlier = releases.history(repository)[-1]
