@@ -11,12 +11,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import GitError
+from .errors import ApigenError, GitError
 
 _LOCATION = frozenset(
     {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"}
     | {"GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE"}
 )
+
+# How a user gives a project its first commit (update and add resource need one).
+FIRST_COMMIT = "`git init && git add --all && git commit -m 'Project from apigen'`"
 
 # Who commits to apigen's own repositories (the template stores, the release bundle).
 APIGEN_IDENTITY = {
@@ -63,6 +66,45 @@ def succeeds(cwd: Path, *arguments: str) -> bool:
     except GitError:
         return False
     return True
+
+
+def status(project: Path) -> list[tuple[str, str]]:
+    """`git status` of the project's directory: (code, path relative to the project)."""
+    prefix = run(project, "rev-parse", "--show-prefix")
+    porcelain = run(
+        project, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".", strip=False
+    )
+    fields = iter(porcelain.split("\0"))
+    entries = []
+    for field in fields:
+        if not field:
+            continue
+        if {"R", "C"} & set(field[:2]):
+            next(fields, None)  # a rename's or copy's source path
+        entries.append((field[:2], field[3:].removeprefix(prefix)))
+    return entries
+
+
+def require_committed(project: Path, then: str, error: type[ApigenError]) -> None:
+    """Raise `error` unless `project` is a committed, clean git work tree: apigen writes into a
+    project (update, add resource) only then, so that git alone can undo what it wrote. `then`
+    is what the user does once it is ("run apigen update again")."""
+    if not available():
+        raise error(f"git is not installed, and apigen needs it here; install git, then {then}")
+    if run(project, "rev-parse", "--is-inside-work-tree", check=False) != "true":
+        raise error(
+            f"{project} is not in a git repository; commit the project first ({FIRST_COMMIT}), "
+            f"then {then}"
+        )
+    if not run(project, "rev-parse", "--verify", "--quiet", "HEAD", check=False):
+        raise error(f"{project} has no commit yet; commit the project, then {then}")
+    dirty = [path for _, path in status(project)]
+    if dirty:
+        shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
+        raise error(
+            f"{project} has uncommitted changes ({shown}); commit them, or stash them with "
+            f"`git stash --include-untracked`, then {then}. Nothing was changed."
+        )
 
 
 def init_project(project: Path, *, author: Mapping[str, Any]) -> str:

@@ -120,7 +120,7 @@ def add_resource(
             "`apigen update`, or choose another name"
         )
     if not dry_run:
-        _check_work_tree(project)
+        git.require_committed(project, "add the resource", ResourceError)
     data: dict[str, Any] = {
         "framework": framework,
         "project_slug": slug,
@@ -219,28 +219,6 @@ def _versions_directory(project: Path, framework: str, slug: str) -> Path:
             f"{versions} is missing: the project's migrations are not where apigen puts them"
         )
     return versions
-
-
-def _check_work_tree(project: Path) -> None:
-    """Refuse uncommitted changes: then git alone undoes the resource (`git clean -fd`)."""
-    if not git.available():
-        raise ResourceError("git is not installed; apigen add resource needs a committed project")
-    if git.run(project, "rev-parse", "--is-inside-work-tree", check=False) != "true":
-        raise ResourceError(
-            f"{project} is not in a git repository; commit the project first (`git init && git "
-            "add --all && git commit -m 'Project from apigen'`), so the resource can be undone"
-        )
-    if not git.run(project, "rev-parse", "--verify", "--quiet", "HEAD", check=False):
-        raise ResourceError(f"{project} has no commit yet; commit the project, then add resources")
-    dirty = git.run(
-        project, "status", "--porcelain", "--untracked-files=all", "--", ".", strip=False
-    ).splitlines()
-    if dirty:
-        shown = ", ".join(line[3:] for line in dirty[:5])
-        raise ResourceError(
-            f"{project} has uncommitted changes ({shown}); commit or stash them, then add the "
-            "resource. Nothing was changed."
-        )
 
 
 @contextmanager

@@ -91,7 +91,7 @@ def update_project(
     _require_version(answers, project)
     data = dict(data or {})
     _check_data(data, answers)
-    _check_work_tree(project)
+    git.require_committed(project, "run apigen update again", UpdateError)
     target = None if to_version is None else _tag(to_version)
     recorded = str(answers["_src_path"])
     redirect: tuple[str, Path] | None = None
@@ -169,27 +169,6 @@ def _check_data(data: Mapping[str, str], answers: Mapping[str, Any]) -> None:
             " generate a new project with `apigen new` instead"
         )
     check_answers(data, catalogue.options())
-
-
-def _check_work_tree(project: Path) -> None:
-    """Refuse before writing anything: the update rewrites files, and only git can tell the
-    user's changes from the template's, or bring back what was replaced."""
-    if not git.available():
-        raise UpdateError("git is not installed; apigen update merges with git")
-    if git.run(project, "rev-parse", "--is-inside-work-tree", check=False) != "true":
-        raise UpdateError(
-            f"{project} is not in a git repository, and the update merges with git; first run "
-            "`git init && git add --all && git commit -m 'Project from apigen'`"
-        )
-    if not git.run(project, "rev-parse", "--verify", "--quiet", "HEAD", check=False):
-        raise UpdateError(f"{project} has no commit yet; commit the project, then update it")
-    dirty = [path for _, path in _status(project)]
-    if dirty:
-        shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
-        raise UpdateError(
-            f"{project} has uncommitted changes ({shown}); commit them, or stash them with "
-            "`git stash --include-untracked`, then run apigen update again. Nothing was changed."
-        )
 
 
 def _recorded_store(answers: Mapping[str, Any], template_store: Path, project: Path) -> Path | None:
@@ -271,7 +250,7 @@ def _result(project: Path, tree: Path, before: Mapping[str, Any], *, dry_run: bo
 
 def _classify(project: Path) -> dict[str, FileStatus]:
     """Each file of the project after an update, from git's view of what the update changed."""
-    files = dict(_file_status(project, code, path) for code, path in _status(project))
+    files = dict(_file_status(project, code, path) for code, path in git.status(project))
     for path in git.run(project, "ls-files", "-z", "--", ".", strip=False).split("\0"):
         if path:
             files.setdefault(path, FileStatus.UNCHANGED)
@@ -295,31 +274,6 @@ def _has_conflict_markers(path: Path) -> bool:
         return False
     with path.open("rb") as file:
         return any(line.startswith(CONFLICT_MARKER) for line in file)
-
-
-def _status(project: Path) -> list[tuple[str, str]]:
-    """`git status` of the project's directory: (code, path relative to the project)."""
-    prefix = git.run(project, "rev-parse", "--show-prefix")
-    fields = iter(
-        git.run(
-            project,
-            "status",
-            "--porcelain=v1",
-            "-z",
-            "--untracked-files=all",
-            "--",
-            ".",
-            strip=False,
-        ).split("\0")
-    )
-    entries = []
-    for field in fields:
-        if not field:
-            continue
-        if {"R", "C"} & set(field[:2]):
-            next(fields, None)  # a rename's or copy's source path
-        entries.append((field[:2], field[3:].removeprefix(prefix)))
-    return entries
 
 
 @contextmanager
