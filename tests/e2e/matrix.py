@@ -3,7 +3,9 @@
 Every template gets the full product of the options that change its code (database x auth);
 the options that only change files or defaults (python_version, log_format, docker, ci), and
 tasks (code beside the rest, tested on its own in test_tasks.py), are spread over those
-projects so that every value of every option is generated at least once.
+projects so that every value of every option is generated at least once; docker turns a step
+behind the others, so that the last project deploys everything together (compose, Kubernetes,
+the worker).
 An option that only some answers allow (kubernetes: docker and PostgreSQL) is on wherever the
 option file's own validator accepts it, and off elsewhere: the matrix holds no refused project.
 The first project (all defaults) and the one with every non-default code option are also
@@ -24,6 +26,7 @@ from apigen import catalogue
 CODE_OPTIONS = ("database", "auth")
 SPREAD_OPTIONS = ("python_version", "log_format", "docker", "ci", "tasks")
 CONDITIONAL_OPTIONS = ("kubernetes",)
+LAGGING_OPTIONS = ("docker",)
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,8 @@ def project_specs() -> list[ProjectSpec]:
             answers = dict(zip(CODE_OPTIONS, code_values, strict=True))
             for name in SPREAD_OPTIONS:
                 values = _values(name)
-                answers[name] = values[index % len(values)]
+                step = index + (index // len(values) if name in LAGGING_OPTIONS else 0)
+                answers[name] = values[step % len(values)]
             for name in CONDITIONAL_OPTIONS:
                 default, wanted = _values(name)
                 answers[name] = default if refusal(name, answers | {name: wanted}) else wanted

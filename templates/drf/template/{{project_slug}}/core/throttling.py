@@ -25,6 +25,7 @@ class CacheUnavailable(APIException):
     status_code = 503
     default_detail = "Service unavailable"
     default_code = "unavailable"
+    wait = 5  # DRF's handler turns it into Retry-After
 
 
 class ClientRateThrottle(SimpleRateThrottle):

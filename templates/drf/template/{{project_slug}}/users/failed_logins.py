@@ -16,10 +16,11 @@ from rest_framework.request import Request
 from ..core.network import client_address
 
 
-def _storage() -> limits.storage.Storage:
-    if settings.REDIS_URL:
+def storage(redis_url: str) -> limits.storage.Storage:
+    """Redis when REDIS_URL is set (one count for every process and replica), else memory."""
+    if redis_url:
         return limits.storage.RedisStorage(
-            settings.REDIS_URL,
+            redis_url,
             wrap_exceptions=True,  # a Redis that fails raises StorageError: 503 below
             socket_timeout=settings.REDIS_TIMEOUT,
             socket_connect_timeout=settings.REDIS_TIMEOUT,
@@ -27,7 +28,10 @@ def _storage() -> limits.storage.Storage:
     return limits.storage.MemoryStorage()
 
 
-_limiter = limits.strategies.MovingWindowRateLimiter(_storage())
+@cache
+def _limiter(redis_url: str) -> limits.strategies.MovingWindowRateLimiter:
+    """One per REDIS_URL, made on first use: not at import, before the settings are final."""
+    return limits.strategies.MovingWindowRateLimiter(storage(redis_url))
 
 
 class CountsUnavailable(APIException):
@@ -36,6 +40,7 @@ class CountsUnavailable(APIException):
     status_code = 503
     default_detail = "Service unavailable"
     default_code = "unavailable"
+    wait = 5  # DRF's handler turns it into Retry-After
 
 
 class TooManyFailedLogins(Throttled):
@@ -62,10 +67,11 @@ def _keys(request: Request, email: str) -> list[tuple[str, str]]:
 def check(request: Request, email: str) -> None:
     """Raise TooManyFailedLogins if this account or this address failed too often lately."""
     limit = _limit(settings.FAILED_LOGIN_LIMIT)
+    limiter = _limiter(settings.REDIS_URL)
     try:
         for keys in _keys(request, email):
-            if not _limiter.test(limit, *keys):
-                stats = _limiter.get_window_stats(limit, *keys)
+            if not limiter.test(limit, *keys):
+                stats = limiter.get_window_stats(limit, *keys)
                 raise TooManyFailedLogins(max(1, round(stats.reset_time - time.time())))
     except limits.errors.StorageError:
         raise CountsUnavailable from None
@@ -73,13 +79,14 @@ def check(request: Request, email: str) -> None:
 
 def record(request: Request, email: str) -> None:
     limit = _limit(settings.FAILED_LOGIN_LIMIT)
+    limiter = _limiter(settings.REDIS_URL)
     try:
         for keys in _keys(request, email):
-            _limiter.hit(limit, *keys)
+            limiter.hit(limit, *keys)
     except limits.errors.StorageError:
         raise CountsUnavailable from None
 
 
 def forget_all() -> None:
     """Tests start from no failures."""
-    _limiter.storage.reset()
+    _limiter(settings.REDIS_URL).storage.reset()
