@@ -504,7 +504,12 @@ def project_files(project: Path) -> dict[str, str]:
 @pytest.mark.parametrize("framework", catalogue.frameworks())
 @pytest.mark.parametrize(
     ("option", "off", "on"),
-    [("docker", "false", "true"), ("auth", "basic", "token"), ("database", "sqlite", "postgresql")],
+    [
+        ("docker", "false", "true"),
+        ("auth", "basic", "token"),
+        ("database", "sqlite", "postgresql"),
+        ("admin", "false", "true"),
+    ],
 )
 def test_adding_an_option_later_equals_choosing_it_at_start(
     home: Path,

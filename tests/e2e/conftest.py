@@ -47,9 +47,11 @@ PROJECT_VARIABLES = (
 TASKS_REDIS_DBS = {"fastapi": 1, "flask": 2, "drf": 3}
 STEP_TIMEOUT = 900
 # `make serve` runs the production configuration; these checks need its docs (the schema) and
-# send thousands of requests, some with wrong passwords, from one client address.
+# its admin panel (admin=true; test_admin.py), and send thousands of requests, some with wrong
+# passwords, from one client address.
 SERVE_VARIABLES = {
     "DOCS_ENABLED": "true",
+    "ADMIN_ENABLED": "true",
     "RATE_LIMIT": "1000000/minute",
     "FAILED_LOGIN_LIMIT": "1000000/minute",
 }

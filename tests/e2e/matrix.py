@@ -2,7 +2,7 @@
 
 Every template gets the full product of the options that change its code (database x auth);
 the options that only change files or defaults (python_version, log_format, docker, ci), and
-tasks (code beside the rest, tested on its own in test_tasks.py), are spread over those
+tasks and admin (code beside the rest: test_tasks.py and test_admin.py), are spread over those
 projects so that every value of every option is generated at least once; docker turns a step
 behind the others, so that the last project deploys everything together (compose, Kubernetes,
 the worker).
@@ -24,7 +24,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from apigen import catalogue
 
 CODE_OPTIONS = ("database", "auth")
-SPREAD_OPTIONS = ("python_version", "log_format", "docker", "ci", "tasks")
+SPREAD_OPTIONS = ("python_version", "log_format", "docker", "ci", "tasks", "admin")
 CONDITIONAL_OPTIONS = ("kubernetes",)
 LAGGING_OPTIONS = ("docker",)
 

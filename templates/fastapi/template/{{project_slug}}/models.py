@@ -20,7 +20,7 @@ class User(Base):
     age: Mapped[int | None]
     hashed_password: Mapped[str] = mapped_column(String(255))
     # The role: admins manage every account, others only their own (see api/access.py).
-    # Never part of the API; only `make createuser` sets it.
+    # Never set through the API; `make createuser` sets it.
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=lambda: datetime.now(UTC)
