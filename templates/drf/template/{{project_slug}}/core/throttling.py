@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 
-class CacheUnavailable(APIException):
-    """503: Redis, where the rate limit is counted (REDIS_URL), refused or did not answer."""
+class RedisUnavailable(APIException):
+    """503: Redis (REDIS_URL), where the rate limit and the failed logins are counted, refused or
+    did not answer."""
 
     status_code = 503
     default_detail = "Service unavailable"
@@ -37,7 +38,7 @@ class ClientRateThrottle(SimpleRateThrottle):
         try:
             return super().allow_request(request, view)
         except RedisError:
-            raise CacheUnavailable from None
+            raise RedisUnavailable from None
 
     def get_rate(self) -> str:
         return str(settings.RATE_LIMIT)  # read per request, so tests can change it

@@ -10,10 +10,11 @@ from functools import cache
 
 import limits
 from django.conf import settings
-from rest_framework.exceptions import APIException, Throttled
+from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 
 from ..core.network import client_address
+from ..core.throttling import RedisUnavailable
 
 
 def storage(redis_url: str) -> limits.storage.Storage:
@@ -32,15 +33,6 @@ def storage(redis_url: str) -> limits.storage.Storage:
 def _limiter(redis_url: str) -> limits.strategies.MovingWindowRateLimiter:
     """One per REDIS_URL, made on first use: not at import, before the settings are final."""
     return limits.strategies.MovingWindowRateLimiter(storage(redis_url))
-
-
-class CountsUnavailable(APIException):
-    """503: Redis, where the failed logins are counted, refused or did not answer."""
-
-    status_code = 503
-    default_detail = "Service unavailable"
-    default_code = "unavailable"
-    wait = 5  # DRF's handler turns it into Retry-After
 
 
 class TooManyFailedLogins(Throttled):
@@ -74,7 +66,7 @@ def check(request: Request, email: str) -> None:
                 stats = limiter.get_window_stats(limit, *keys)
                 raise TooManyFailedLogins(max(1, round(stats.reset_time - time.time())))
     except limits.errors.StorageError:
-        raise CountsUnavailable from None
+        raise RedisUnavailable from None
 
 
 def record(request: Request, email: str) -> None:
@@ -84,7 +76,7 @@ def record(request: Request, email: str) -> None:
         for keys in _keys(request, email):
             limiter.hit(limit, *keys)
     except limits.errors.StorageError:
-        raise CountsUnavailable from None
+        raise RedisUnavailable from None
 
 
 def forget_all() -> None:
