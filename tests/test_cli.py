@@ -298,6 +298,15 @@ def test_next_steps_for_postgresql_say_the_database_must_be_there(tmp_path: Path
     assert steps.index(note) < steps.index("make migrate")
 
 
+def test_next_steps_for_the_hybrid_name_the_django_admin(tmp_path: Path) -> None:
+    code, output, _ = run("new", str(tmp_path / "api"), "-f", "hybrid", "--defaults", "--no-git")
+    assert code == 0
+    steps = next_steps(output)
+    assert "http://127.0.0.1:8000/docs" in next(s for s in steps if s.startswith("make run"))
+    assert "http://127.0.0.1:8001/admin/" in steps[-1]
+    assert (tmp_path / "api" / "manage.py").is_file()
+
+
 def test_inside_another_repository_the_project_gets_its_own(tmp_path: Path) -> None:
     outer = tmp_path / "outer"
     outer.mkdir()

@@ -22,7 +22,12 @@ def test_compose_files_follow_the_compose_specification(
     copie: Copie, framework: str, database: str, tasks: bool
 ) -> None:
     result = copie.copy(
-        extra_answers={"database": database, "tasks": tasks, "docker": True},
+        extra_answers={
+            "framework": framework,
+            "database": database,
+            "tasks": tasks,
+            "docker": True,
+        },
         template_dir=catalogue.template_dir(framework),
     )
     assert result.exception is None, result.exception

@@ -206,6 +206,16 @@ def test_answers_naming_no_framework_of_apigen_are_refused(
     assert sorted(path.name for path in tmp_path.iterdir()) == [".copier-answers.yml"]
 
 
+def test_a_hybrid_project_is_refused_with_what_to_do_instead(
+    tmp_path: Path, release: Release, home: Path
+) -> None:
+    project = new_project(tmp_path, release, home, framework="hybrid")
+    before = status(project)
+    with pytest.raises(ResourceError, match="does not support hybrid projects yet: add the Django"):
+        add_resource(project, "product", ["name:str"], release=release, template_store=home)
+    assert status(project) == before == []
+
+
 @pytest.mark.parametrize("change", ["modified", "untracked"])
 def test_uncommitted_changes_are_refused(
     project: Path, release: Release, home: Path, change: str

@@ -44,7 +44,7 @@ def text_files(project: Path) -> dict[Path, str]:
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_defaults_render_a_complete_project(copie: Copie, framework: str) -> None:
-    project = render(copie, catalogue.template_dir(framework))
+    project = render(copie, catalogue.template_dir(framework), framework=framework)
     for name in EVERY_PROJECT_HAS:
         assert (project / name).is_file(), name
     for path, text in text_files(project).items():
@@ -57,7 +57,9 @@ def test_defaults_render_a_complete_project(copie: Copie, framework: str) -> Non
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_answers_file_records_the_answers(copie: Copie, framework: str) -> None:
-    project = render(copie, catalogue.template_dir(framework), project_name="Orders")
+    project = render(
+        copie, catalogue.template_dir(framework), framework=framework, project_name="Orders"
+    )
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["project_name"] == "Orders"
     assert answers["project_slug"] == "orders"
@@ -66,14 +68,18 @@ def test_answers_file_records_the_answers(copie: Copie, framework: str) -> None:
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_docker_and_ci_can_be_left_out(copie: Copie, framework: str) -> None:
-    project = render(copie, catalogue.template_dir(framework), docker=False, ci=False)
+    project = render(
+        copie, catalogue.template_dir(framework), framework=framework, docker=False, ci=False
+    )
     for name in ("Dockerfile", "compose.yaml", ".dockerignore", ".github"):
         assert not (project / name).exists(), name
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_python_version_sets_requires_python_image_and_ci(copie: Copie, framework: str) -> None:
-    project = render(copie, catalogue.template_dir(framework), python_version="3.12")
+    project = render(
+        copie, catalogue.template_dir(framework), framework=framework, python_version="3.12"
+    )
     assert 'requires-python = ">=3.12"' in (project / "pyproject.toml").read_text()
     assert re.search(r"^FROM python:3\.12[.\d]*-slim", (project / "Dockerfile").read_text(), re.M)
     assert '"3.12"' in (project / ".github/workflows/ci.yml").read_text()
@@ -81,7 +87,9 @@ def test_python_version_sets_requires_python_image_and_ci(copie: Copie, framewor
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_log_format_answer_is_the_default(copie: Copie, framework: str) -> None:
-    project = render(copie, catalogue.template_dir(framework), log_format="json")
+    project = render(
+        copie, catalogue.template_dir(framework), framework=framework, log_format="json"
+    )
     assert "LOG_FORMAT` | `json`" in (project / "README.md").read_text()
 
 
@@ -89,7 +97,9 @@ def test_log_format_answer_is_the_default(copie: Copie, framework: str) -> None:
 def test_quotes_in_answers_stay_text(copie: Copie, framework: str) -> None:
     text = 'Quote "it" \\ __import__("os") \'single\''
     template = catalogue.template_dir(framework)
-    project = render(copie, template, project_name=text, description=text, project_slug="q")
+    project = render(
+        copie, template, framework=framework, project_name=text, description=text, project_slug="q"
+    )
     assert tomllib.loads((project / "pyproject.toml").read_text())["project"]["description"] == text
     assert text in (project / "README.md").read_text()
     for path in project.rglob("*.py"):
@@ -120,7 +130,7 @@ def test_the_next_steps_use_the_contracts_make_targets() -> None:
 def test_each_auth_option_answers_with_its_declared_scheme(
     copie: Copie, framework: str, auth: str
 ) -> None:
-    project = render(copie, catalogue.template_dir(framework), auth=auth)
+    project = render(copie, catalogue.template_dir(framework), framework=framework, auth=auth)
     code = "\n".join(
         path.read_text() for path in project.rglob("*.py") if "tests" not in path.parts
     )

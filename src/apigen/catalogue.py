@@ -102,5 +102,11 @@ def frameworks() -> tuple[str, ...]:
     return framework.choices if framework else ()
 
 
+# The hybrid stack is the FastAPI template with Django beside it, rendered with framework=hybrid
+# (the root copier.yml's _subdirectory says the same).
+_TEMPLATE_OF = {"hybrid": "fastapi"}
+
+
 def template_dir(framework: str) -> Path:
-    return source_root() / "templates" / framework
+    """The template folder that renders `framework`, given `framework` among the answers."""
+    return source_root() / "templates" / _TEMPLATE_OF.get(framework, framework)

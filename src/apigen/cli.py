@@ -108,7 +108,9 @@ def new(
     ],
     framework: Annotated[
         str | None,
-        typer.Option("--framework", "-f", help="fastapi, flask or drf; asked if not given."),
+        typer.Option(
+            "--framework", "-f", help="fastapi, flask, drf or hybrid; asked if not given."
+        ),
     ] = None,
     data: Annotated[
         list[str] | None,

@@ -243,6 +243,7 @@ def _serving(contender: Contender, settings: Settings, progress: Progress) -> It
         _project_env(contender.framework, settings)
         | SERVE_VARIABLES
         | {"HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": str(settings.workers)}
+        | {"ADMIN_PORT": str(_free_port())}  # the hybrid's Django admin, beside its API
     )
     progress(f"{contender.framework}: starting make serve")
     started = time.monotonic()

@@ -105,6 +105,11 @@ def add_resource(
     answers = _project_answers(project)
     framework = str(answers.get("framework", ""))
     slug = str(answers.get("project_slug", ""))
+    if framework == "hybrid":
+        raise ResourceError(
+            "apigen add resource does not support hybrid projects yet: add the Django model"
+            " (and its migration) beside users/, then map its table in models.py"
+        )
     if framework not in FRAMEWORKS or not slug:
         raise ResourceError(
             f"{project / ANSWERS_FILE} names no framework and package (framework, "

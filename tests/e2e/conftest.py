@@ -44,7 +44,7 @@ PROJECT_VARIABLES = (
 )
 # tasks=true projects need Redis in production (their broker): a db of their own per framework
 # (test_tasks.py and test_replicas.py use 8 to 13).
-TASKS_REDIS_DBS = {"fastapi": 1, "flask": 2, "drf": 3}
+TASKS_REDIS_DBS = {"fastapi": 1, "flask": 2, "drf": 3, "hybrid": 4}
 STEP_TIMEOUT = 900
 # `make serve` runs the production configuration; these checks need its docs (the schema) and
 # its admin panel (admin=true; test_admin.py), and send thousands of requests, some with wrong
@@ -110,6 +110,7 @@ class LiveServer:
     email: str
     password: str
     scheme: str  # "basic" or "bearer", as WWW-Authenticate names it
+    admin_url: str = ""  # the hybrid's Django admin server (ADMIN_PORT); others have none
 
     def token(self, email: str, password: str) -> str:
         response = httpx.post(
@@ -131,7 +132,10 @@ class LiveServer:
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
 
     def client_as(self, account: "Account") -> httpx.Client:
-        headers = self.credentials(account.email, account.password)
+        return self.client_as_credentials(account.email, account.password)
+
+    def client_as_credentials(self, email: str, password: str) -> httpx.Client:
+        headers = self.credentials(email, password)
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
 
     def new_ordinary_account(self) -> "Account":
@@ -160,7 +164,7 @@ def _free_port() -> int:
         return port
 
 
-def _recreate_database(name: str) -> str:
+def recreate_database(name: str) -> str:
     with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
         for database in (name, f"{name}_test"):
             statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
@@ -191,7 +195,7 @@ def _generate(spec: ProjectSpec, root: Path) -> GeneratedProject:
     env = {key: value for key, value in os.environ.items() if key not in PROJECT_VARIABLES}
     if spec.answers["database"] == "postgresql":
         unique = f"apigen_{spec.id.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
-        env["DATABASE_URL"] = _recreate_database(unique)
+        env["DATABASE_URL"] = recreate_database(unique)
         if spec.served:
             proxy = DatabaseProxy(upstream=("127.0.0.1", 5432), port=_free_port())
             proxy.start()
@@ -274,6 +278,7 @@ def start_server(
             cwd=project.path,
             env=project.env
             | SERVE_VARIABLES
+            | {"ADMIN_PORT": str(_free_port())}  # the hybrid's Django admin
             | (env or {})
             | {"HOST": "127.0.0.1", "PORT": str(port)},
             stdout=output,
@@ -301,12 +306,18 @@ def live_server(project: GeneratedProject, servers: Servers) -> LiveServer:
     servers.failed[project.spec.id] = "see the first test that used it"
     project.make("migrate")
     project.make("createuser", f"EMAIL={ADMIN_EMAIL}", f"PASSWORD={ADMIN_PASSWORD}")
-    process, base_url = start_server(project, project.path / "serve.log")
+    admin_port = _free_port()
+    env = {"ADMIN_PORT": str(admin_port)}
+    process, base_url = start_server(project, project.path / "serve.log", env)
     del servers.failed[project.spec.id]
     servers.processes.append(process)
     scheme = "bearer" if project.spec.answers["auth"] == "token" else "basic"
     server = LiveServer(
-        base_url=base_url, email=ADMIN_EMAIL, password=ADMIN_PASSWORD, scheme=scheme
+        base_url=base_url,
+        email=ADMIN_EMAIL,
+        password=ADMIN_PASSWORD,
+        scheme=scheme,
+        admin_url=f"http://127.0.0.1:{admin_port}",
     )
     servers.running[project.spec.id] = server
     return server

@@ -84,7 +84,8 @@ def project_specs() -> list[ProjectSpec]:
                 answers[name] = values[step % len(values)]
             for name in CONDITIONAL_OPTIONS:
                 default, wanted = _values(name)
-                answers[name] = default if refusal(name, answers | {name: wanted}) else wanted
+                trial = {"framework": framework} | answers | {name: wanted}
+                answers[name] = default if refusal(name, trial) else wanted
             served = index in (0, len(code_products) - 1)
             specs.append(ProjectSpec(framework, answers, served))
     return specs

@@ -2,10 +2,7 @@
 (production settings, ADMIN_ENABLED=true). The admin signs in through the panel's form, lists
 the users and edits one, and the API sees the edit; an ordinary account cannot sign in, and a
 signed-out request is sent to the sign-in page. Every unsafe request carries the panel's own
-Origin, as a browser's does.
-
-Production's session cookie is Secure; a browser sends it to http://127.0.0.1 (a secure context)
-but httpx does not, so this client keeps the cookies itself, and checks their flags."""
+Origin, as a browser's does (html_forms.Browser)."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,7 +11,7 @@ import httpx
 import pytest
 
 from .conftest import ADMIN_EMAIL, GeneratedProject, LiveServer
-from .html_forms import form_with
+from .html_forms import Browser
 from .matrix import project_specs
 
 
@@ -40,45 +37,6 @@ assert {spec.values[0].framework for spec in ADMIN_PROJECTS} == set(PANELS), (
 REDIRECT = (302, 303)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("project", ADMIN_PROJECTS, indirect=True)]
-
-
-class Browser:
-    """One browser tab on the panel: its cookies, the Origin of its forms."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.cookies: dict[str, str] = {}
-        self.set_cookie_lines: list[str] = []
-        self.http = httpx.Client(base_url=base_url, timeout=30, follow_redirects=False)
-
-    def _send(self, method: str, path: str, **request: object) -> httpx.Response:
-        headers = {"Origin": self.base_url, "Referer": f"{self.base_url}{path}"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        response = self.http.request(method, path, headers=headers, **request)  # type: ignore[arg-type]
-        for line in response.headers.get_list("set-cookie"):
-            self.set_cookie_lines.append(line)
-            name, _, value = line.split(";", 1)[0].partition("=")
-            if value and "max-age=0" not in line.lower():
-                self.cookies[name.strip()] = value.strip().strip('"')
-            else:
-                self.cookies.pop(name.strip(), None)
-        return response
-
-    def get(self, path: str) -> httpx.Response:
-        return self._send("GET", path)
-
-    def submit(self, page_path: str, field: str, changes: dict[str, str]) -> httpx.Response:
-        """Fill in the form of `page_path` that has `field`, as a person would, and send it."""
-        page = self.get(page_path)
-        assert page.status_code == 200, f"{page_path}: {page.status_code}"
-        form = form_with(page.text, field)
-        target = httpx.URL(f"{self.base_url}{page_path}").join(form.action or page_path)
-        data = form.fields | (form.submit or {}) | changes
-        return self._send("POST", target.raw_path.decode(), data=data)
-
-    def close(self) -> None:
-        self.http.close()
 
 
 def _sign_in(browser: Browser, panel: Panel, email: str, password: str) -> httpx.Response:

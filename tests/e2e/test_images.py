@@ -71,6 +71,7 @@ MIGRATE = {
     "fastapi": ["{slug}", "migrate"],
     "flask": ["flask", "--app", "{slug}", "db", "upgrade"],
     "drf": ["python", "manage.py", "migrate", "--noinput"],
+    "hybrid": ["python", "manage.py", "migrate", "--noinput"],
 }
 CREATEUSER = {
     "fastapi": (["{slug}", "create-user"], {"EMAIL": "{email}", "PASSWORD": "{password}"}),
@@ -87,6 +88,7 @@ CREATEUSER = {
         },
     ),
 }
+CREATEUSER["hybrid"] = CREATEUSER["drf"]  # Django's accounts, for both halves
 STOP_TIMEOUT = 45  # the servers give requests in flight 30 s
 
 
@@ -249,7 +251,7 @@ def _stop(server: images.ImageProcess) -> int:
 
 def _start_server(image: Image, log: Path) -> tuple[images.ImageProcess, str]:
     port = _free_port()
-    server = image.start(log, env=image.env | {"PORT": str(port)})
+    server = image.start(log, env=image.env | {"PORT": str(port), "ADMIN_PORT": str(_free_port())})
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{base_url}/health", server.process, server.log, what="the image")

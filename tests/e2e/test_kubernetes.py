@@ -348,8 +348,8 @@ def test_copier_renders_the_same_manifests_as_apigen(
     shutil.copytree(catalogue.source_root() / "templates", root / "templates", symlinks=True)
     shutil.copy(catalogue.source_root() / "copier.yml", root / "copier.yml")
     framework = project.spec.framework
-    sources = {
-        "template folder": (catalogue.template_dir(framework), data),
+    sources = {  # framework=hybrid renders the hybrid from the FastAPI folder
+        "template folder": (catalogue.template_dir(framework), data | {"framework": framework}),
         "repository root": (root, data | {"framework": framework}),
     }
     expected = k8s_files(project.path)
@@ -382,7 +382,7 @@ def test_copier_refuses_kubernetes_without_docker_and_postgresql(
         copier.run_copy(
             str(catalogue.template_dir(framework)),
             destination,
-            data={"kubernetes": True, **answers},
+            data={"framework": framework, "kubernetes": True, **answers},
             defaults=True,
             quiet=True,
         )

@@ -14,7 +14,7 @@ from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, GeneratedProject, start_serve
 pytestmark = pytest.mark.e2e
 
 SPECS = own_specs("replicas")
-REDIS_DBS = {"fastapi": 8, "flask": 9, "drf": 10}
+REDIS_DBS = {"fastapi": 8, "flask": 9, "drf": 10, "hybrid": 14}
 LIMIT = 12
 FAILED_LOGIN_LIMIT = 4
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 
 SPECS = own_specs("tasks", tasks="true", auth="basic")
 # One Redis db per framework, apart from test_replicas.py's.
-REDIS_DBS = {"fastapi": 11, "flask": 12, "drf": 13}
+REDIS_DBS = {"fastapi": 11, "flask": 12, "drf": 13, "hybrid": 15}
 DEADLINE = 60
 
 

@@ -1,0 +1,9 @@
+"""The Django admin's WSGI application: `gunicorn config.wsgi` (make serve runs it)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+application = get_wsgi_application()
