@@ -31,6 +31,11 @@ def copy(
     them (recorded, derived and secret)."""
     from copier import run_copy
 
+    # Copier asks through prompt_toolkit, which stretches each question down to the bottom of
+    # the terminal when it can ask the terminal where its cursor is: a refused answer's reason
+    # then shows at the terminal's last line, far from the question. Without those requests the
+    # reason stands right under the question (tests/test_interactive.py).
+    os.environ.setdefault("PROMPT_TOOLKIT_NO_CPR", "1")
     with translated_errors(TemplateError):
         worker = run_copy(
             source,
