@@ -5,8 +5,10 @@ connection, and each statement. The statement timeout is the client's own (the d
 waiting), because a server that has gone silent never sees a server-side one.
 """
 
+import time
 from typing import Any
 
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.ext.asyncio import (
@@ -17,6 +19,10 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from .config import Settings
+
+# A pooled connection idle longer than this is pinged before it is handed out. A busy pool's
+# connections are not: pinging every checkout (pool_pre_ping) costs a round trip per request.
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def connect_args(settings: Settings) -> dict[str, Any]:
@@ -33,12 +39,33 @@ def connect_args(settings: Settings) -> dict[str, Any]:
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         settings.sqlalchemy_database_url,
-        pool_pre_ping=True,  # a connection the server dropped is replaced, not handed out
         pool_timeout=settings.database_timeout,
         connect_args=connect_args(settings),
     )
+    ping_idle_connections(engine.sync_engine)
+    return engine
+
+
+def ping_idle_connections(engine: Engine) -> None:
+    """A connection the server dropped while it sat in the pool (a restart, an outage, an idle
+    timeout) is replaced before a request gets it, as pool_pre_ping would, but only connections
+    that sat idle are checked: one in use a moment ago is alive."""
+
+    @event.listens_for(engine, "checkin")
+    def idle_from_now(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def alive_or_replaced(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")  # none on a new connection
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # any failed ping: the pool opens a new connection instead
+            raise DisconnectionError(str(error)) from error
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
