@@ -1,3 +1,5 @@
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,20 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def repository() -> Path:
     return REPOSITORY
+
+
+@pytest.fixture(scope="session", autouse=True)
+def temporary_directory_of_this_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The generated projects' own pytest runs (and anything else started from here) keep their
+    temporary files under this worker's: two pytest runs sharing /tmp/pytest-of-<user> race to
+    clean up each other's old directories, and the loser fails on "Directory not empty"."""
+    before = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(tmp_path_factory.mktemp("tmp"))
+    yield
+    if before is None:
+        del os.environ["TMPDIR"]
+    else:
+        os.environ["TMPDIR"] = before
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

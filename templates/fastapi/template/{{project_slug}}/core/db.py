@@ -8,7 +8,7 @@ waiting), because a server that has gone silent never sees a server-side one.
 import time
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, ExceptionContext, event
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.ext.asyncio import (
@@ -17,12 +17,17 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from .config import Settings
 
-# A pooled connection idle longer than this is pinged before it is handed out. A busy pool's
-# connections are not: pinging every checkout (pool_pre_ping) costs a round trip per request.
+# A pooled connection idle longer than this, or whose last statement failed, is pinged before it
+# is handed out. A busy pool's healthy connections are not: pinging every checkout
+# (pool_pre_ping) costs a round trip per request.
 PING_AFTER_IDLE_SECONDS = 1.0
+# What the pool events note in a connection's `info` (cleared when the connection is replaced).
+IDLE_SINCE = "idle_since"
+LAST_USE_FAILED = "last_use_failed"
 
 
 def connect_args(settings: Settings) -> dict[str, Any]:
@@ -44,28 +49,45 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_timeout=settings.database_timeout,
         connect_args=connect_args(settings),
     )
-    ping_idle_connections(engine.sync_engine)
+    ping_idle_or_failed_connections(engine.sync_engine)
     return engine
 
 
-def ping_idle_connections(engine: Engine) -> None:
+def ping_idle_or_failed_connections(engine: Engine) -> None:
     """A connection the server dropped while it sat in the pool (a restart, an outage, an idle
-    timeout) is replaced before a request gets it, as pool_pre_ping would, but only connections
-    that sat idle are checked: one in use a moment ago is alive."""
+    timeout) is replaced before a request gets it, as pool_pre_ping would. Only a connection
+    that sat idle, or whose last statement failed, is checked: one that answered a moment ago
+    is alive, but one that failed a moment ago may be dead without the driver knowing, and under
+    steady traffic it would never sit idle long enough to be checked."""
 
     @event.listens_for(engine, "checkin")
-    def idle_from_now(dbapi_connection: Any, record: Any) -> None:
-        record.info["idle_since"] = time.monotonic()
+    def idle_from_now(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "handle_error")
+    def suspect_after_a_failure(context: ExceptionContext) -> None:
+        connection = context.connection
+        if connection is None or connection.closed or connection.invalidated:
+            return  # failed to connect, or already being replaced
+        connection.info[LAST_USE_FAILED] = True
 
     @event.listens_for(engine, "checkout")
-    def alive_or_replaced(dbapi_connection: Any, record: Any, proxy: Any) -> None:
-        idle_since = record.info.get("idle_since")  # none on a new connection
-        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+    def alive_or_replaced(
+        dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
+    ) -> None:
+        if not _worth_a_ping(record.info):
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as error:  # any failed ping: the pool opens a new connection instead
             raise DisconnectionError(str(error)) from error
+
+
+def _worth_a_ping(info: dict[Any, Any]) -> bool:
+    if info.pop(LAST_USE_FAILED, False):
+        return True
+    idle_since = info.get(IDLE_SINCE)  # none on a connection never checked in
+    return idle_since is not None and time.monotonic() - idle_since >= PING_AFTER_IDLE_SECONDS
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
