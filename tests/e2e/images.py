@@ -59,8 +59,12 @@ def missing_tools() -> list[str]:
     return [tool for tool in wanted if shutil.which(tool) is None]
 
 
-def _run(arguments: Sequence[str], *, timeout: float = 600) -> str:
-    result = subprocess.run(arguments, capture_output=True, text=True, timeout=timeout, check=False)
+def _run(
+    arguments: Sequence[str], *, timeout: float = 600, env: Mapping[str, str] | None = None
+) -> str:
+    result = subprocess.run(
+        arguments, capture_output=True, text=True, timeout=timeout, check=False, env=env
+    )
     if result.returncode != 0:
         command = " ".join(arguments)
         raise RuntimeError(
@@ -139,7 +143,11 @@ def _make_stand_in_tree(tree: Path) -> None:
     (tree / "usr/local/bin/python").symlink_to("/usr/bin/python3")
     for certificate in LOCAL_CA_DIR.glob("*.crt"):
         shutil.copy(certificate, tree / "usr/local/share/ca-certificates" / certificate.name)
-    _run(["chroot", str(tree), "update-ca-certificates"])
+    # The tree's own environment: this machine's (TMPDIR, say) may name paths the tree lacks.
+    _run(
+        ["chroot", str(tree), "update-ca-certificates"],
+        env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+    )
     # As the real image: no package lists or downloaded packages, an empty /dev.
     for leftovers in ("var/lib/apt/lists", "var/cache/apt", "dev"):
         for path in (tree / leftovers).iterdir():
