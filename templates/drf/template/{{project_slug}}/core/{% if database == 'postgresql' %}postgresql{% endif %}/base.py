@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.db.backends.base.base import NO_DB_ALIAS
 from django.db.backends.postgresql import base
 from django.db.utils import DatabaseErrorWrapper
 
@@ -94,7 +95,11 @@ class _Guarded:
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def deadline(self) -> contextlib.AbstractContextManager[None]:
-        """DATABASE_TIMEOUT for a call on the open connection (connecting has its own)."""
+        """DATABASE_TIMEOUT for a call on the open connection (connecting has its own). The
+        maintenance connection, which only creates and drops databases (`make migrate`, the
+        tests), has none: DROP DATABASE waits for a checkpoint, seconds on a busy disk."""
+        if self.alias == NO_DB_ALIAS:
+            return contextlib.nullcontext()
         try:
             fileno = self.connection.pgconn.socket if self.connection is not None else -1
         except Exception:  # closed or broken: the call itself will say so
