@@ -30,10 +30,12 @@ from .schemathesis_run import run_schemathesis
 pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("project", SERVED_PROJECTS, indirect=True)]
 
 
-def _schemathesis(base_url: str, headers: dict[str, str], cwd: Path) -> str:
-    # Deleting the account that runs the checks would leave nothing but 401s to test; the
-    # contract and authorization suites cover DELETE.
-    output = run_schemathesis(base_url, headers, cwd, "--exclude-method", "DELETE")
+def _schemathesis(base_url: str, headers: dict[str, str], cwd: Path, account_id: int) -> str:
+    # Deleting the account that runs the checks, or changing its email or password, would
+    # leave nothing but 401s to test; the contract and authorization suites cover those.
+    output = run_schemathesis(
+        base_url, headers, cwd, "--exclude-method", "DELETE", account_id=account_id
+    )
     assert re.search(r"Stateful \(in", output), output[-2000:]
     return output
 
@@ -52,8 +54,13 @@ def test_schemathesis_as_an_ordinary_account_cannot_break_the_admin(
         before = admin.get("/users", params={"limit": 1}).json()
     account = live_server.new_ordinary_account()
     output = _schemathesis(
-        live_server.base_url, live_server.credentials(account.email, account.password), tmp_path
+        live_server.base_url,
+        live_server.credentials(account.email, account.password),
+        tmp_path,
+        account.id,
     )
+    with live_server.client_as(account) as own:  # it ran logged in to the end
+        assert own.get("/secure").status_code == 200
     with live_server.client() as admin:  # the admin's password still works, its record is intact
         assert admin.get("/secure").status_code == 200
         assert admin.get("/users", params={"limit": 1}).json() == before
@@ -94,7 +101,12 @@ def test_schemathesis_finds_nothing_as_the_admin(
 ) -> None:
     with _served_apart(project, tmp_path) as base_url:
         apart = dataclasses.replace(live_server, base_url=base_url)  # a token from there, too
-        output = _schemathesis(base_url, apart.credentials(apart.email, apart.password), tmp_path)
+        with apart.client() as admin:  # the first account there
+            admin_id = admin.get("/users", params={"limit": 1}).json()[0]["id"]
+        headers = apart.credentials(apart.email, apart.password)
+        output = _schemathesis(base_url, headers, tmp_path, admin_id)
+        with apart.client() as admin:  # it ran logged in to the end
+            assert admin.get("/secure").status_code == 200
     record_property("figures", f"schemathesis --checks all, as the admin: {_cases(output)}")
 
 
