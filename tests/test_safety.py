@@ -60,8 +60,7 @@ def test_a_signal_mid_render_leaves_nothing_behind(tmp_path: Path, signal_number
                 _, error = process.communicate(timeout=120)
             finally:
                 process.kill()
-    assert process.returncode == 130
-    assert error.strip() == "error: interrupted; nothing was written"
+    assert (process.returncode, error.strip()) == (130, "error: interrupted; nothing was written")
     assert list(parent.iterdir()) == []
 
 

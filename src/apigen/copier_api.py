@@ -6,13 +6,13 @@ may import this one freely.
 """
 
 import os
-import tempfile
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from . import git
 from .errors import ApigenError, TemplateError, UpdateError, UsageError, first_line
 
 _COPIER_CACHE = "COPIER_CACHE_DIR"  # where copier keeps its git mirrors of remote templates
@@ -98,7 +98,7 @@ def _redirected(redirect: tuple[str, Path] | None) -> Iterator[None]:
         variables[f"GIT_CONFIG_VALUE_{index}"] = prefix
     variables["GIT_CONFIG_COUNT"] = str(count + 2)
     saved = os.environ.get(_COPIER_CACHE)
-    with tempfile.TemporaryDirectory(prefix="apigen-copier-cache-") as cache:
+    with git.scratch_directory("apigen-copier-cache-") as cache:
         os.environ[_COPIER_CACHE] = cache
         try:
             with local.env(**variables):

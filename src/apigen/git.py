@@ -7,6 +7,7 @@ inside a git hook, or by a developer's shell) would point git at another reposit
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,13 @@ def available() -> bool:
     return shutil.which("git") is not None
 
 
+def scratch_directory(prefix: str) -> "tempfile.TemporaryDirectory[str]":
+    """A temporary directory for git's work. An interruption can come while a git it started
+    still writes there (one still starting, or exiting after the kill): its cleanup then ignores
+    what it cannot remove, so that the user sees the interruption, not "Directory not empty"."""
+    return tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True)
+
+
 def run(
     cwd: Path,
     *arguments: str,
@@ -42,22 +50,32 @@ def run(
     check: bool = True,
     strip: bool = True,
 ) -> str:
-    """Run git in `cwd` and return its output; with `check`, a failure is a GitError."""
+    """Run git in `cwd` and return its output; with `check`, a failure is a GitError.
+
+    Interrupted (Ctrl-C, SIGTERM), it waits for git to be gone before the interruption goes on:
+    subprocess.run would not, and the cleanup of a scratch directory git was still writing to
+    then failed with "Directory not empty" instead of reporting the interruption."""
     environment = {k: v for k, v in os.environ.items() if k not in _LOCATION} | dict(env or {})
-    result = subprocess.run(  # noqa: S603 - git with arguments built here, no shell
+    with subprocess.Popen(  # noqa: S603 - git with arguments built here, no shell
         ["git", *arguments],  # noqa: S607 - git from PATH
         cwd=cwd,
-        input=stdin,
-        capture_output=True,
+        stdin=subprocess.PIPE if stdin is not None else None,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         errors="surrogateescape",
         env=environment,
-        check=False,
-    )
-    if check and result.returncode != 0:
-        detail = (result.stderr.strip().splitlines() or ["failed"])[0]
+    ) as process:
+        try:
+            output, error = process.communicate(stdin)
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+    if check and process.returncode != 0:
+        detail = (error.strip().splitlines() or ["failed"])[0]
         raise GitError(f"git {arguments[0]} in {cwd}: {detail}")
-    return result.stdout.strip() if strip else result.stdout
+    return output.strip() if strip else output
 
 
 def succeeds(cwd: Path, *arguments: str) -> bool:

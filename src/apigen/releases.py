@@ -14,7 +14,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -101,7 +100,7 @@ def bundle() -> Iterator[Path | None]:
     if not ((checkout / ".git").exists() and git.available()):
         yield None
         return
-    with tempfile.TemporaryDirectory(prefix="apigen-bundle-") as scratch:
+    with git.scratch_directory("apigen-bundle-") as scratch:
         path = Path(scratch) / "releases.bundle"
         yield path if write_bundle(checkout, path) else None
 
@@ -114,7 +113,7 @@ def write_bundle(
     found = history(repository, revision)
     if not found:
         return found
-    with tempfile.TemporaryDirectory(prefix="apigen-releases-") as scratch:
+    with git.scratch_directory("apigen-releases-") as scratch:
         work = Path(scratch) / "releases.git"
         git.run(Path(scratch), "init", "--quiet", "--bare", str(work))
         objects = Path(git.run(repository, "rev-parse", "--git-path", "objects"))

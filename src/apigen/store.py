@@ -217,7 +217,7 @@ def _write_tree(store: Path, source: Path) -> str:
             target = os.readlink(source / name)
             blob = git.run(store, "hash-object", "-w", "--stdin", stdin=target)
             entries.append(f"120000 {blob}\t{name}")
-    with tempfile.TemporaryDirectory(prefix="apigen-index-") as scratch:
+    with git.scratch_directory("apigen-index-") as scratch:
         index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
         info = "".join(f"{entry}\0" for entry in entries)
         git.run(store, "update-index", "-z", "--add", "--index-info", stdin=info, env=index)

@@ -7,7 +7,6 @@ was generated from, and the templates at the new version, both commits of the te
 
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -283,7 +282,7 @@ def _scratch_copy(project: Path) -> Iterator[Path]:
     top = Path(git.run(project, "rev-parse", "--show-toplevel")).resolve()
     head = git.run(project, "rev-parse", "HEAD")
     subdirectory = project.relative_to(top)
-    with tempfile.TemporaryDirectory(prefix="apigen-update-") as scratch:
+    with git.scratch_directory("apigen-update-") as scratch:
         clone = Path(scratch) / top.name
         git.run(Path(scratch), "clone", "--quiet", "--no-checkout", "--", str(top), str(clone))
         git.run(clone, "checkout", "--quiet", "--detach", head)
