@@ -23,7 +23,8 @@ from .config import Settings
 
 # A pooled connection idle longer than this, or whose last statement failed, is pinged before it
 # is handed out. A busy pool's healthy connections are not: pinging every checkout
-# (pool_pre_ping) costs a round trip per request.
+# (pool_pre_ping) costs a round trip per request. One the driver already knows is closed is
+# replaced without a ping.
 PING_AFTER_IDLE_SECONDS = 1.0
 # What the pool events note in a connection's `info` (cleared when the connection is replaced).
 IDLE_SINCE = "idle_since"
@@ -55,10 +56,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 def ping_idle_or_failed_connections(engine: Engine) -> None:
     """A connection the server dropped while it sat in the pool (a restart, an outage, an idle
-    timeout) is replaced before a request gets it, as pool_pre_ping would. Only a connection
-    that sat idle, or whose last statement failed, is checked: one that answered a moment ago
-    is alive, but one that failed a moment ago may be dead without the driver knowing, and under
-    steady traffic it would never sit idle long enough to be checked."""
+    timeout) is replaced before a request gets it, as pool_pre_ping would. asyncpg notices a
+    server that closed the connection by itself, so such a connection is replaced at no cost,
+    however briefly it sat idle (a restart within a second of the last request). Otherwise
+    only a connection that sat idle, or whose last statement failed, is checked: one that
+    answered a moment ago is alive, but one that failed a moment ago may be dead without the
+    driver knowing, and under steady traffic it would never sit idle long enough to be
+    checked."""
 
     @event.listens_for(engine, "checkin")
     def idle_from_now(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
@@ -75,12 +79,19 @@ def ping_idle_or_failed_connections(engine: Engine) -> None:
     def alive_or_replaced(
         dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
     ) -> None:
+        if _closed_by_the_server(record):
+            raise DisconnectionError("the server closed the connection")
         if not _worth_a_ping(record.info):
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as error:  # any failed ping: the pool opens a new connection instead
             raise DisconnectionError(str(error)) from error
+
+
+def _closed_by_the_server(record: ConnectionPoolEntry) -> bool:
+    is_closed = getattr(record.driver_connection, "is_closed", None)  # asyncpg's; not SQLite's
+    return is_closed is not None and bool(is_closed())
 
 
 def _worth_a_ping(info: dict[Any, Any]) -> bool:
