@@ -74,9 +74,9 @@ def test_table_has_a_row_per_framework_and_request() -> None:
     assert table[-1].split() == ["flask", "80/81", "1.5", "120", "900"]
 
 
-def test_each_framework_gets_its_own_postgresql_database() -> None:
-    url = compare.database_for("postgresql://bench:secret@db.local:5432/perf", "drf")
-    assert url == "postgresql://bench:secret@db.local:5432/perf_compare_drf"
+def test_each_framework_gets_its_own_postgresql_database_for_the_run() -> None:
+    url = compare.database_for("postgresql://bench:secret@db.local:5432/perf", "drf", "a1b2c3")
+    assert url == "postgresql://bench:secret@db.local:5432/perf_compare_drf_a1b2c3"
 
 
 @pytest.mark.parametrize(

@@ -449,6 +449,10 @@ def compare_frameworks(
             report = compare.compare(
                 settings, generate=render, load_tool=tool, progress=status.update, scratch=scratch
             )
+    for name in report.leftover_databases:
+        typer.echo(
+            f"warning: could not drop the database {name}; drop it with: dropdb {name}", err=True
+        )
     if as_json:
         typer.echo(report.as_json())
         return

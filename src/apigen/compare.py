@@ -12,6 +12,7 @@ import csv
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -34,6 +35,30 @@ from .install import Progress, Step, run_step
 ADMIN_EMAIL = "compare@example.com"
 ADMIN_PASSWORD = "a long compare password"  # noqa: S105 - a throwaway local account
 SEEDED_USERS = 10
+# Run by a project's own Python, with its own PostgreSQL driver (apigen has none): drops the
+# database DATABASE_URL names, from the server's `postgres` database, as `make migrate` made it.
+DROP_DATABASE = """
+import asyncio, os
+from urllib.parse import urlsplit, urlunsplit
+url = urlsplit(os.environ["DATABASE_URL"])
+server = urlunsplit(url._replace(path="/postgres"))
+name = url.path.strip("/").replace('"', '""')
+statement = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+try:
+    import psycopg
+except ImportError:  # FastAPI projects reach PostgreSQL through asyncpg alone
+    import asyncpg
+    async def drop():
+        connection = await asyncpg.connect(server, timeout=10)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+    asyncio.run(drop())
+else:
+    with psycopg.connect(server, autocommit=True, connect_timeout=10) as connection:
+        connection.execute(statement)
+"""
 # The service's protections are for clients; the load tool is one client sending thousands.
 SERVE_VARIABLES = {
     "RATE_LIMIT": "1000000000/minute",
@@ -96,6 +121,7 @@ class Contender:
 
     framework: str
     project: Path
+    database_url: str | None = None  # a PostgreSQL database of its own, for this run only
     base_url: str = ""
     group: int = 0
     admin_id: int = 0
@@ -128,6 +154,7 @@ class Report:
     load_tool: str
     settings: Settings
     rows: list[Row]
+    leftover_databases: list[str] = field(default_factory=list)  # a drop that failed
 
     def as_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -169,10 +196,15 @@ def compare(
     `generate(framework, destination)` renders that framework's project with the settings'
     answers; the caller decides where it comes from (apigen's own templates).
     """
+    run = secrets.token_hex(3)  # names this run's databases: no later run meets them
+    leftovers: list[str] = []
     with ExitStack() as running:
         contenders = []
         for framework in settings.frameworks:
             contender = Contender(framework, scratch / f"compare-{framework}")
+            if settings.database_url:
+                contender.database_url = database_for(settings.database_url, framework, run)
+                running.callback(_drop_database, contender, leftovers)
             progress(f"{framework}: generating")
             generate(framework, contender.project)
             _prepare(contender, settings, progress)
@@ -200,11 +232,13 @@ def compare(
         )
         for contender in contenders
     ]
-    return Report(load_tool=load_tool.name, settings=settings, rows=rows)
+    return Report(
+        load_tool=load_tool.name, settings=settings, rows=rows, leftover_databases=leftovers
+    )
 
 
 def _prepare(contender: Contender, settings: Settings, progress: Progress) -> None:
-    env = _project_env(contender.framework, settings)
+    env = _project_env(contender)
     steps = [
         Step(f"{contender.framework}: installing (make install)", ("make", "install")),
         Step(f"{contender.framework}: migrating (make migrate)", ("make", "migrate")),
@@ -219,28 +253,48 @@ def _prepare(contender: Contender, settings: Settings, progress: Progress) -> No
             raise CompareError(f"{step.title} failed:\n{outcome.tail}")
 
 
-def _project_env(framework: str, settings: Settings) -> dict[str, str]:
+def _project_env(contender: Contender) -> dict[str, str]:
     env = dict(os.environ)
     for name in ("DATABASE_URL", "ENVIRONMENT", "SECRET_KEY", "DOCS_ENABLED"):
         env.pop(name, None)
-    if settings.database_url:
-        env["DATABASE_URL"] = database_for(settings.database_url, framework)
+    if contender.database_url:
+        env["DATABASE_URL"] = contender.database_url
     return env
 
 
-def database_for(server_url: str, framework: str) -> str:
-    """The user's PostgreSQL URL with a database of the framework's own: the templates' tables
-    differ, so they cannot share one."""
+def database_for(server_url: str, framework: str, run: str) -> str:
+    """The user's PostgreSQL URL with a database of the framework's own for this run: the
+    templates' tables differ, so they cannot share one, and a run starts from an empty one."""
     parts = urlsplit(server_url)
     name = parts.path.strip("/") or "apigen"
-    return urlunsplit(parts._replace(path=f"/{name}_compare_{framework}"))
+    return urlunsplit(parts._replace(path=f"/{name}_compare_{framework}_{run}"))
+
+
+def _drop_database(contender: Contender, leftovers: list[str]) -> None:
+    """Drop the database `make migrate` made for this run; name it in `leftovers` if that
+    fails (the server went away, the account may not drop it)."""
+    python = contender.project / ".venv" / "bin" / "python"
+    if contender.database_url is None or not python.exists():
+        return  # not installed, so nothing was migrated either
+    try:
+        dropped = subprocess.run(  # noqa: S603 - the project's own Python, a fixed script
+            [str(python), "-c", DROP_DATABASE],
+            env=_project_env(contender),
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        dropped = None
+    if dropped is None or dropped.returncode != 0:
+        leftovers.append(urlsplit(contender.database_url).path.strip("/"))
 
 
 @contextmanager
 def _serving(contender: Contender, settings: Settings, progress: Progress) -> Iterator[None]:
     port = _free_port()
     env = (
-        _project_env(contender.framework, settings)
+        _project_env(contender)
         | SERVE_VARIABLES
         | {"HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": str(settings.workers)}
         | {"ADMIN_PORT": str(_free_port())}  # the hybrid's Django admin, beside its API
