@@ -204,7 +204,7 @@ def compare(
             contender = Contender(framework, scratch / f"compare-{framework}")
             if settings.database_url:
                 contender.database_url = database_for(settings.database_url, framework, run)
-                running.callback(_drop_database, contender, leftovers)
+                running.callback(drop_database, contender, leftovers)
             progress(f"{framework}: generating")
             generate(framework, contender.project)
             _prepare(contender, settings, progress)
@@ -270,7 +270,7 @@ def database_for(server_url: str, framework: str, run: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}_compare_{framework}_{run}"))
 
 
-def _drop_database(contender: Contender, leftovers: list[str]) -> None:
+def drop_database(contender: Contender, leftovers: list[str]) -> None:
     """Drop the database `make migrate` made for this run; name it in `leftovers` if that
     fails (the server went away, the account may not drop it)."""
     python = contender.project / ".venv" / "bin" / "python"

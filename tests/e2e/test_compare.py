@@ -6,13 +6,16 @@ import os
 import re
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from apigen import compare
 
-from .conftest import PROJECT_VARIABLES
+from .conftest import POSTGRES_SERVER, PROJECT_VARIABLES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("compare")]
 
@@ -74,3 +77,39 @@ def _processes_in(directory: Path) -> list[str]:
         except OSError:
             continue
     return found
+
+
+def _project_with_this_python(root: Path) -> Path:
+    """A project directory whose `.venv/bin/python` is this test environment's (which has
+    psycopg, as a Flask or DRF project's has)."""
+    python = root / "compare-flask" / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    return root / "compare-flask"
+
+
+def _databases_named(name: str) -> list[str]:
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as server:
+        rows = server.execute("SELECT datname FROM pg_database WHERE datname = %s", (name,))
+        return [row[0] for row in rows]
+
+
+def test_a_run_drops_the_postgresql_database_it_made(tmp_path: Path) -> None:
+    name = f"apigen_compare_flask_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as server:
+        server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    project = _project_with_this_python(tmp_path)
+    contender = compare.Contender("flask", project, database_url=f"{POSTGRES_SERVER}/{name}")
+    leftovers: list[str] = []
+    compare.drop_database(contender, leftovers)
+    assert (leftovers, _databases_named(name)) == ([], [])
+
+
+def test_a_database_it_could_not_drop_is_named(tmp_path: Path) -> None:
+    project = _project_with_this_python(tmp_path)
+    unreachable = "postgresql://postgres@127.0.0.1:1/apigen_compare_flask_gone"
+    contender = compare.Contender("flask", project, database_url=unreachable)
+    leftovers: list[str] = []
+    compare.drop_database(contender, leftovers)
+    assert leftovers == ["apigen_compare_flask_gone"]
