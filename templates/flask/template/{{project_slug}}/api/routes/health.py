@@ -1,6 +1,7 @@
 """Health checks: readiness touches the database, liveness does not."""
 
-import concurrent.futures
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -13,9 +14,31 @@ blp = Blueprint("health", __name__, description="Whether the service and its dat
 
 # /health answers 503 within 2 s when the database is away, refusing or silent.
 PROBE_TIMEOUT = 1.5
-# One probe at a time per process: while one is stuck on a silent database (until the
-# driver's own DATABASE_TIMEOUT), the next /health waits for it no longer than PROBE_TIMEOUT.
-_probes = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="health")
+
+
+class DatabaseProbe:
+    """`SELECT 1` on a thread of its own, waited for at most PROBE_TIMEOUT: /health answers in
+    time even while the database is silent (connecting alone may take DATABASE_TIMEOUT).
+
+    One probe at a time per process, and every /health request that arrives while it runs
+    shares its answer: a burst of probes (or a load test) takes one pooled connection and one
+    thread hop, instead of queueing a probe each behind the running one."""
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="health")
+        self._lock = threading.Lock()
+        self._running: Future[None] | None = None
+
+    def answers(self, engine: Engine) -> bool:
+        with self._lock:
+            if self._running is None or self._running.done():
+                self._running = self._executor.submit(_select_one, engine)
+            running = self._running
+        try:
+            running.result(timeout=PROBE_TIMEOUT)
+        except Exception:  # refused, failed or still waiting: not ready
+            return False
+        return True
 
 
 def _select_one(engine: Engine) -> None:
@@ -23,14 +46,7 @@ def _select_one(engine: Engine) -> None:
         connection.execute(text("SELECT 1"))
 
 
-def database_answers() -> bool:
-    """True if the database answers `SELECT 1` within PROBE_TIMEOUT."""
-    probe = _probes.submit(_select_one, db.engine)
-    try:
-        probe.result(timeout=PROBE_TIMEOUT)
-    except Exception:  # refused, failed or still waiting: not ready
-        return False
-    return True
+database_probe = DatabaseProbe()
 
 
 # Each docstring is the operation's summary, then its description.
@@ -45,7 +61,7 @@ def health() -> dict[str, str]:
 
     Public. 200 when the database answers, 503 (within 2 s) when it does not.
     """
-    if not database_answers():
+    if not database_probe.answers(db.engine):
         database_unavailable()
     return {"status": "ok"}
 
