@@ -31,8 +31,11 @@ class User(Base):
 
 
 scheme, _, rest = os.environ.get("DATABASE_URL", "sqlite:///./app.db").partition("://")
+# The template's pool on SQLite (core/db.py: two connections, each an aiosqlite thread), so the
+# ratio measures what the template adds, not a pool setting.
+POOL = {"sqlite": {"pool_size": 2, "max_overflow": 0}, "postgresql": {}}
 Session = async_sessionmaker(
-    create_async_engine(f"{DRIVERS[scheme]}://{rest}"), expire_on_commit=False
+    create_async_engine(f"{DRIVERS[scheme]}://{rest}", **POOL[scheme]), expire_on_commit=False
 )
 password_hash = PasswordHash.recommended()
 basic = HTTPBasic()

