@@ -43,13 +43,14 @@ def conflict() -> NoReturn:
 # auth.login_required (and may_create_accounts) sit outside @blp.arguments, so credentials and
 # the sign-up rule are checked before input. Each docstring is the operation's summary, then its
 # description; the same as in every apigen template (docs/openapi/ in apigen's repository).
+# Input schemas are given as instances: from a class, webargs would make one per request.
 
 
 @blp.route("")
 class Users(MethodView):
     @blp.doc(**AUTHENTICATED, operationId="listUsers")
     @auth.login_required
-    @blp.arguments(PageSchema, location="query", as_kwargs=True)
+    @blp.arguments(PageSchema(), location="query", as_kwargs=True)
     @blp.response(200, UserSchema(many=True), description="A page of accounts, oldest first")
     def get(self, limit: int, offset: int) -> Sequence[User]:
         """List accounts
@@ -61,7 +62,7 @@ class Users(MethodView):
     @blp.doc(**AUTHENTICATED, operationId="createUser")
     @blp.doc(responses=BODY_ERRORS)
     @may_create_accounts
-    @blp.arguments(UserCreateSchema)
+    @blp.arguments(UserCreateSchema())
     @blp.response(201, UserSchema, headers=LOCATION, description="The account, as created")
     @blp.alt_response(403, schema=ErrorSchema, description=ADMINS_ONLY)
     @blp.alt_response(409, schema=ErrorSchema, description="Email already used")
@@ -99,7 +100,7 @@ class UserById(MethodView):
     @blp.doc(**AUTHENTICATED, operationId="updateUser")
     @blp.doc(responses=BODY_ERRORS)
     @auth.login_required
-    @blp.arguments(UserUpdateSchema)
+    @blp.arguments(UserUpdateSchema())
     @blp.response(200, UserSchema, description="The account, as changed")
     @blp.alt_response(404, schema=ErrorSchema, description=NOT_YOURS)
     @blp.alt_response(409, schema=ErrorSchema, description="Email already used")
