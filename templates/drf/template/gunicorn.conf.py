@@ -43,7 +43,7 @@ workers = _whole_number("WEB_CONCURRENCY", 2)
 # gthread with 64 threads keeps Django's WSGI model (one request per thread, the body read as
 # it comes), costs little (idle threads are cheap), and holds out against this probe; past
 # WEB_CONCURRENCY x GUNICORN_THREADS slow connections a proxy in front must buffer requests.
-# Each thread connects to the database only for the requests it serves (CONN_MAX_AGE=0).
+# Threads borrow database connections from the worker's pool (config/settings/base.py).
 # gthread, answering its own errors (414, 431, 400) in JSON: config/gunicorn_worker.py.
 worker_class = "config.gunicorn_worker.ThreadWorker"
 threads = _whole_number("GUNICORN_THREADS", 64)

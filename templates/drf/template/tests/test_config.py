@@ -162,6 +162,7 @@ def test_postgresql_connections_time_out(monkeypatch: pytest.MonkeyPatch) -> Non
     assert database["CONN_MAX_AGE"] == 0
     assert database["ENGINE"].endswith(".core.postgresql")
     assert database["OPTIONS"]["connect_timeout"] == 5
+    assert database["OPTIONS"]["pool"]["timeout"] == 5  # waiting for a pooled connection
     assert settings["DATABASE_TIMEOUT"] == 5
 
 
@@ -170,6 +171,7 @@ def test_database_timeout_comes_from_the_environment(monkeypatch: pytest.MonkeyP
     settings = base_settings(monkeypatch, DATABASE_TIMEOUT="2.5")
     assert settings["DATABASE_TIMEOUT"] == 2.5
     assert settings["DATABASES"]["default"]["OPTIONS"]["connect_timeout"] == 3
+    assert settings["DATABASES"]["default"]["OPTIONS"]["pool"]["timeout"] == 2.5
 
 
 def base_settings(monkeypatch: pytest.MonkeyPatch, **variables: str) -> dict[str, Any]:

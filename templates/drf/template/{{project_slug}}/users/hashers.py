@@ -7,6 +7,7 @@ from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.db import connection
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
@@ -29,12 +30,21 @@ def _slots(concurrency: int) -> threading.BoundedSemaphore:
 
 class _Slot:
     def __enter__(self) -> None:
+        _release_database_connection()
         self.slots = _slots(settings.PASSWORD_HASH_CONCURRENCY)
         if not self.slots.acquire(timeout=WAIT_SECONDS):
             raise HashingBusy
 
     def __exit__(self, *exc_info: object) -> None:
         self.slots.release()
+
+
+def _release_database_connection() -> None:
+    """A pooled connection (PostgreSQL) goes back to the pool while this thread waits for a slot
+    and hashes, up to a second or more: a flood of password attempts must not hold every pooled
+    connection. The next query borrows one again. Inside a transaction it stays."""
+    if getattr(connection, "pool", None) is not None and not connection.in_atomic_block:
+        connection.close()
 
 
 class BoundedArgon2PasswordHasher(Argon2PasswordHasher):

@@ -7,11 +7,17 @@ answering while the connection stays open: the call would wait for ever. So each
 deadline with a watchdog thread, which cuts the connection's socket if it passes. The call then
 fails at once with OperationalError (503 "Database unavailable"), Django drops the connection,
 and the next request connects afresh: recovery needs no restart.
+
+Connections come from Django's pool (settings: OPTIONS["pool"]). One the server closed while it
+sat there (a restart, an outage, an idle timeout) is swapped for another before a request gets
+it: the server's goodbye, or the end of the stream, waits unread on its socket, so a poll with
+no wait tells, where a ping would cost a round trip per request.
 """
 
 import contextlib
 import functools
 import os
+import select
 import socket
 import threading
 import time
@@ -115,3 +121,23 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def is_usable(self) -> bool:
         with self.deadline():
             return bool(super().is_usable())
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        connection = super().get_new_connection(conn_params)
+        while self.pool is not None and _closed_by_the_server(connection):
+            connection.close()
+            self.pool.putconn(connection)  # the pool drops it and opens another
+            connection = super().get_new_connection(conn_params)
+        return connection
+
+
+def _closed_by_the_server(connection: Any) -> bool:
+    """True if the idle connection is closed or has something to read: an idle PostgreSQL
+    connection is sent nothing, unless the server is ending it."""
+    if connection.closed or connection.broken:
+        return True
+    try:
+        readable, _, _ = select.select([connection.fileno()], [], [], 0)
+    except (OSError, ValueError):  # no socket any more
+        return True
+    return bool(readable)
