@@ -5,8 +5,9 @@ the server is running; neither helps when the server, or something in between, s
 answering while the connection stays open: the call would wait for ever. So each call
 (statement, fetch, commit, rollback, the health check of a kept connection) registers a
 deadline with a watchdog thread, which cuts the connection's socket if it passes. The call then
-fails at once with OperationalError (503 "Database unavailable"), Django drops the connection,
-and the next request connects afresh: recovery needs no restart.
+fails at once with OperationalError (503 "Database unavailable"), the broken connection is
+dropped (by the pool, in a served worker), and the next request gets a working one: recovery
+needs no restart.
 
 Connections come from Django's pool (settings: OPTIONS["pool"]). One the server closed while it
 sat there (a restart, an outage, an idle timeout) is swapped for another before a request gets
