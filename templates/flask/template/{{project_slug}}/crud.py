@@ -3,12 +3,22 @@
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import BigInteger, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from .core.security import hash_password, verify_password
 from .extensions import db
 from .models import User
 from .schemas import UserCreate, UserUpdate
+
+# The statements of the hot paths, built once with parameters instead of for every request.
+USER_BY_EMAIL = select(User).where(User.email == bindparam("email"))
+USERS_PAGE = (
+    select(User)
+    .order_by(User.id)
+    .limit(bindparam("limit", type_=BigInteger))
+    .offset(bindparam("offset", type_=BigInteger))
+)
 
 
 class EmailAlreadyUsedError(Exception):
@@ -19,7 +29,7 @@ def get_user_by_email(email: str) -> User | None:
     if "\x00" in email:  # PostgreSQL cannot even compare it: it matches nobody
         return None
     user: User | None = db.session.execute(
-        db.select(User).where(User.email == email.lower())
+        USER_BY_EMAIL, {"email": email.lower()}
     ).scalar_one_or_none()
     return user
 
@@ -43,8 +53,8 @@ def check_password(user: User | None, password: str) -> User | None:
 
 
 def list_users(*, limit: int, offset: int) -> Sequence[User]:
-    query = db.select(User).order_by(User.id).limit(limit).offset(offset)
-    users: Sequence[User] = db.session.execute(query).scalars().all()
+    page = {"limit": limit, "offset": offset}
+    users: Sequence[User] = db.session.execute(USERS_PAGE, page).scalars().all()
     return users
 
 
