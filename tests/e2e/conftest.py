@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +33,8 @@ ADMIN_PASSWORD = "a long admin password"
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
 # Served PostgreSQL projects reach the server through a proxy that tests can cut (an outage).
 DATABASE_PROXIES: dict[str, DatabaseProxy] = {}
+# The PostgreSQL databases this session made, dropped when it ends.
+CREATED_DATABASES: set[str] = set()
 # Variables a developer's shell may set that would change what the generated project does.
 PROJECT_VARIABLES = (
     "DATABASE_URL",
@@ -164,13 +166,29 @@ def _free_port() -> int:
         return port
 
 
-def recreate_database(name: str) -> str:
+def drop_databases(names: Iterable[str]) -> None:
     with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
-        for database in (name, f"{name}_test"):
+        for database in names:
             statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
             connection.execute(statement.format(sql.Identifier(database)))
+
+
+def recreate_database(name: str) -> str:
+    """An empty database `name`; it and the project's `<name>_test` go when the session ends."""
+    databases = (name, f"{name}_test")
+    drop_databases(databases)
+    CREATED_DATABASES.update(databases)
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return f"{POSTGRES_SERVER}/{name}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_created_databases() -> Iterator[None]:
+    """Set up first, so torn down last: after every server that used the databases stopped."""
+    yield
+    if CREATED_DATABASES:
+        drop_databases(CREATED_DATABASES)
 
 
 def _generate(spec: ProjectSpec, root: Path) -> GeneratedProject:

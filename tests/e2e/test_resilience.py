@@ -10,18 +10,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import sql
 
 from .background import stop
 from .conftest import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
-    POSTGRES_SERVER,
     SERVED_PROJECTS,
     GeneratedProject,
     LiveServer,
+    drop_databases,
     recreate_database,
     start_server,
 )
@@ -88,9 +86,7 @@ def _served_apart(project: GeneratedProject, cwd: Path) -> Iterator[str]:
             stop(process)
     finally:
         if postgresql:
-            with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
-                statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                connection.execute(statement.format(sql.Identifier(name)))
+            drop_databases((name,))
 
 
 def test_schemathesis_finds_nothing_as_the_admin(
