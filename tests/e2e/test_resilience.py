@@ -19,7 +19,6 @@ from .conftest import (
     SERVED_PROJECTS,
     GeneratedProject,
     LiveServer,
-    drop_databases,
     recreate_database,
     start_server,
 )
@@ -71,22 +70,18 @@ def test_schemathesis_as_an_ordinary_account_cannot_break_the_admin(
 def _served_apart(project: GeneratedProject, cwd: Path) -> Iterator[str]:
     """The project under a second `make serve`, on a database of its own with the same admin:
     what an admin's fuzzing changes there (the admin's own password too) reaches no other test.
-    Its base URL."""
+    Its base URL. A PostgreSQL database goes with the others when the session ends."""
     postgresql = project.spec.answers["database"] == "postgresql"
     name = f"apigen_apart_{uuid.uuid4().hex[:12]}"
     url = recreate_database(name) if postgresql else f"sqlite:///{cwd / 'apart.db'}"
     apart = dataclasses.replace(project, env=project.env | {"DATABASE_URL": url})
+    apart.make("migrate")
+    apart.make("createuser", f"EMAIL={ADMIN_EMAIL}", f"PASSWORD={ADMIN_PASSWORD}")
+    process, base_url = start_server(apart, cwd / "serve-apart.log")
     try:
-        apart.make("migrate")
-        apart.make("createuser", f"EMAIL={ADMIN_EMAIL}", f"PASSWORD={ADMIN_PASSWORD}")
-        process, base_url = start_server(apart, cwd / "serve-apart.log")
-        try:
-            yield base_url
-        finally:
-            stop(process)
+        yield base_url
     finally:
-        if postgresql:
-            drop_databases((name,))
+        stop(process)
 
 
 def test_schemathesis_finds_nothing_as_the_admin(
