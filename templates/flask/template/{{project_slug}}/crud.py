@@ -53,9 +53,7 @@ def check_password(user: User | None, password: str) -> User | None:
 
 
 def list_users(*, limit: int, offset: int) -> Sequence[User]:
-    page = {"limit": limit, "offset": offset}
-    users: Sequence[User] = db.session.execute(USERS_PAGE, page).scalars().all()
-    return users
+    return db.session.scalars(USERS_PAGE, {"limit": limit, "offset": offset}).all()
 
 
 def create_user(user_in: UserCreate, *, is_admin: bool = False) -> User:
