@@ -22,6 +22,11 @@ def database() -> dict[str, object]:
             "PASSWORD": url.password or "",
             "HOST": url.hostname or "",
             "PORT": url.port or "",
+            # The template's pool (config/settings/base.py), so that the ratio measures what
+            # the template adds: without one, each request opens a connection, and 2 workers of
+            # 64 threads open more than the server allows.
+            "CONN_MAX_AGE": 0,
+            "OPTIONS": {"pool": {"min_size": 2, "max_size": 8}},
         }
     return {"ENGINE": "django.db.backends.sqlite3", "NAME": url.path.removeprefix("/")}
 
