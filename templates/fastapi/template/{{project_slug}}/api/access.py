@@ -15,7 +15,7 @@ from fastapi import Depends, HTTPException, Path, status
 
 from .. import crud
 from ..models import User
-from .auth import CurrentUser, OptionalUser, get_current_user
+from .auth import CurrentUser, OptionalUser, not_authenticated
 from .deps import SessionDep, SettingsDep
 
 UserId = Annotated[int, Path(ge=1)]
@@ -61,7 +61,7 @@ async def may_create_accounts(settings: SettingsDep, actor: OptionalUser) -> Non
     if settings.open_signup:
         return
     if actor is None:
-        actor = await get_current_user(actor)  # raises the scheme's 401
+        raise not_authenticated()  # with the scheme's WWW-Authenticate
     if not actor.is_admin:
         raise HTTPException(
             status_code=status.HTTP_403_FORBIDDEN, detail="Only admins can create accounts"
