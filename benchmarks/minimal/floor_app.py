@@ -40,14 +40,16 @@ class Database:
         else:
             import aiosqlite
 
-            connection = await aiosqlite.connect(DATABASE_URL.removeprefix("sqlite:///"))
+            # Autocommit: each statement its own transaction. The coroutines of a worker share
+            # the connection, and a commit while another's statement is in progress fails.
+            connection = await aiosqlite.connect(
+                DATABASE_URL.removeprefix("sqlite:///"), isolation_level=None
+            )
             connection.row_factory = aiosqlite.Row
 
             async def fetch(query: str, *arguments: object) -> list[dict[str, Any]]:
                 async with connection.execute(query, arguments) as cursor:
-                    rows = [dict(row) for row in await cursor.fetchall()]
-                await connection.commit()
-                return rows
+                    return [dict(row) for row in await cursor.fetchall()]
 
         self.fetch = fetch
 
