@@ -281,7 +281,9 @@ def main() -> None:
         tool = Wrk("wrk", Path(scratch))
         for group in groups:
             with ExitStack() as running:
-                started = start_services(group, Path(scratch), arguments, running)
+                started = start_services(
+                    group, Path(scratch), arguments.database, arguments.workers, running
+                )
                 measure_rounds(
                     list(started.values()),
                     tool,
@@ -308,17 +310,18 @@ def main() -> None:
 
 
 def start_services(
-    frameworks: list[str], scratch: Path, arguments: argparse.Namespace, running: ExitStack
+    frameworks: list[str], scratch: Path, database: str, workers: int, running: ExitStack
 ) -> dict[str, Service]:
-    """Each framework's template and minimal app (and, for FastAPI, the floor), serving."""
+    """Each framework's template and minimal app (and, for FastAPI, the floor), serving until
+    `running` closes."""
     services: dict[str, Service] = {}
     for framework in frameworks:
-        project = prepare(framework, scratch, arguments.database)
+        project = prepare(framework, scratch, database)
         for start in (template_service, minimal_service):
-            service = running.enter_context(start(project, arguments.workers))
+            service = running.enter_context(start(project, workers))
             services[service.name] = service
         if framework == "fastapi":
-            floor = running.enter_context(floor_service(project, arguments.workers))
+            floor = running.enter_context(floor_service(project, workers))
             services[floor.name] = floor
     return services
 
