@@ -8,13 +8,12 @@ from http import HTTPStatus
 from typing import Any, NoReturn
 
 import marshmallow as ma
-from flask import Flask, abort, g
-from flask_limiter import RateLimitExceeded
+from flask import Flask
 from flask_smorest import Api
 from limits.errors import StorageError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from ..core.security import PasswordHashBusyError
 from ..schemas import HTTPValidationErrorSchema
@@ -24,10 +23,8 @@ error_logger = logging.getLogger("api.error")
 # webargs names the request body "json" or "form"; answers call it "body", as FastAPI does.
 LOCATIONS = {"json": "body", "form": "body", "view_args": "path"}
 
-# The same words whichever layer refuses: Flask (413) or Flask-Limiter (whose 429 would name
-# the limit).
+# The same words whichever layer refuses: Flask's own 413 says more.
 FIXED_DETAILS = {HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "Request body too large"}
-RATE_LIMITED = "Too many requests"
 DATABASE_UNAVAILABLE = "Database unavailable"
 DATABASE_RETRY_AFTER = 5
 
@@ -107,9 +104,7 @@ def handle_http_exception(error: HTTPException) -> ErrorBody:
         return {"detail": data["detail"]}, code, headers
     if messages and code == HTTPStatus.UNPROCESSABLE_ENTITY:
         return {"detail": validation_errors(messages, data.get("schema"))}, code, headers
-    if isinstance(error, RateLimitExceeded):
-        detail = RATE_LIMITED
-    elif code in FIXED_DETAILS:
+    if code in FIXED_DETAILS:
         detail = FIXED_DETAILS[HTTPStatus(code)]
     elif messages:  # webargs' 400 for a body that is not JSON
         detail = " ".join(item["msg"] for item in validation_errors(messages))
@@ -121,15 +116,13 @@ def handle_http_exception(error: HTTPException) -> ErrorBody:
 
 
 def retry_later(detail: str, retry_after: int) -> ErrorBody:
-    """503 with Retry-After; core/middleware.py keeps this value over Flask-Limiter's own."""
-    g.retry_after = str(retry_after)
-    return {"detail": detail}, 503, {"Retry-After": g.retry_after}
+    """503 with Retry-After."""
+    return {"detail": detail}, 503, {"Retry-After": str(retry_after)}
 
 
 def database_unavailable() -> NoReturn:
     """503 `Database unavailable` with Retry-After, as data endpoints answer during an outage."""
-    g.retry_after = str(DATABASE_RETRY_AFTER)
-    abort(503, description=DATABASE_UNAVAILABLE)
+    raise ServiceUnavailable(description=DATABASE_UNAVAILABLE, retry_after=DATABASE_RETRY_AFTER)
 
 
 def handle_busy_hashing(error: PasswordHashBusyError) -> ErrorBody:

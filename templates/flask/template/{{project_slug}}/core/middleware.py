@@ -1,6 +1,6 @@
 """Request context, for every request: a request id and one access line; security headers
 (HSTS in production, a CSP); a body size limit; CORS only for the configured origins; proxy
-headers only from TRUSTED_PROXIES; and a rate limit (Flask-Limiter) on authenticated endpoints."""
+headers only from TRUSTED_PROXIES. The rate limits are core/throttling.py's."""
 
 import io
 import json
@@ -13,13 +13,9 @@ from ipaddress import ip_address, ip_network
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, g, request
-from flask.blueprints import Blueprint
 from flask_cors import CORS
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import throttling
 from .config import Settings
 
 access_logger = logging.getLogger("api.access")
@@ -50,9 +46,8 @@ MALFORMED_AUTHORIZATION = "api.malformed_authorization"
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def init_app(app: Flask, settings: Settings, rate_limited: Iterable[Blueprint]) -> None:
-    """Call before the blueprints are registered; `rate_limited` are the ones that need
-    credentials (and POST /token), limited together to RATE_LIMIT per client address."""
+def init_app(app: Flask, settings: Settings) -> None:
+    """Call before core/throttling.py and the blueprints: its hooks come first."""
     app.before_request(start_request)
     app.after_request(finish_request)
     app.wsgi_app = HeaderGuard(  # type: ignore[method-assign]
@@ -71,23 +66,6 @@ def init_app(app: Flask, settings: Settings, rate_limited: Iterable[Blueprint]) 
             methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
         )
-    # One limiter per application, counting in Redis when REDIS_URL is set (one count for every
-    # process and replica; each wait on it bounded, a failure answered 503: api/errors.py),
-    # else in this process's memory (per worker), per client
-    # address (the proxy's X-Forwarded-For only from TRUSTED_PROXIES). The headers include
-    # Retry-After (in seconds) on a 429.
-    limiter = Limiter(
-        get_remote_address,
-        storage_uri=settings.redis_url or "memory://",
-        storage_options=throttling.redis_options(settings),
-        headers_enabled=True,
-        retry_after="delta-seconds",
-        key_prefix="api",
-    )
-    limiter.init_app(app)
-    limit = limiter.shared_limit(settings.rate_limit, scope="authenticated")
-    for blueprint in rate_limited:
-        limit(blueprint)
 
 
 class HeaderGuard:
@@ -167,12 +145,6 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", DOCS_CSP if docs else API_CSP)
     if current_app.config["HSTS"]:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
-    # Flask-Limiter's headers carry Retry-After on every answer (its window's end): it means
-    # "wait" only on a refusal (429, 503), and a 503 keeps the value its handler chose.
-    if "retry_after" in g:
-        response.headers["Retry-After"] = g.retry_after
-    elif response.status_code not in (429, 503):
-        response.headers.pop("Retry-After", None)
     return response
 
 

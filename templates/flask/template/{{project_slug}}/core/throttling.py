@@ -1,53 +1,83 @@
-"""Failed-login throttling: FAILED_LOGIN_LIMIT failed password checks per account (the email as
-sent, lower-cased) and per client address; beyond either, an attempt that would need a password
-check is refused with 429 before any hashing, so a password flood costs the server nothing.
+"""Rate limits, counted where `counts` says (Redis when REDIS_URL is set, else this process's
+memory):
 
-Credentials that verified recently (Basic's credential memory) never reach this check, so a
-legitimate client keeps working while its address or account is being flooded. A check still
-under way counts as a failure until it ends, and one the busy server could not make (503, no
-hashing slot) counts as one: a flood's first burst arrives all at once, and on a slow machine no
-check may finish for seconds, so without this the limit would never be reached.
+- RATE_LIMIT: requests per client address to the blueprints that need credentials (and
+  POST /token), one count for all of them (a sliding window counter), checked before the
+  credentials; beyond it, 429 with Retry-After. One check with `limits`, where Flask-Limiter
+  (built on it) resolved its decorated, blueprint, default and application limits on every
+  request: a sixth of an authenticated read's instructions, measured.
+- FAILED_LOGIN_LIMIT: failed password checks per account (the email as sent, lower-cased) and
+  per client address; beyond either, an attempt that would need a password check is refused
+  with 429 before any hashing, so a password flood costs the server nothing.
+
+Credentials that verified recently (Basic's credential memory) never reach the failed-login
+check, so a legitimate client keeps working while its address or account is being flooded. A
+check still under way counts as a failure until it ends, and one the busy server could not make
+(503, no hashing slot) counts as one: a flood's first burst arrives all at once, and on a slow
+machine no check may finish for seconds, so without this the limit would never be reached.
 """
 
 import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Blueprint, Flask, current_app, request
 from limits import parse
 from limits.storage import MemoryStorage, RedisStorage, Storage
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 from .config import Settings
 from .security import PasswordHashBusyError
 
+RATE_LIMITED_DETAIL = "Too many requests"
 FAILED_LOGINS_DETAIL = "Too many failed logins, try again later"
 # Seconds to connect to Redis (REDIS_URL) and for each of its answers.
 REDIS_TIMEOUT = 2.0
 
 
-def redis_options(settings: Settings) -> dict[str, Any]:
-    """The `limits` storage options for REDIS_URL: bounded waits, and a failure raised as
-    limits' StorageError (answered 503 by api/errors.py)."""
-    if not settings.redis_url:
-        return {}
-    return {
-        "wrap_exceptions": True,
-        "socket_timeout": REDIS_TIMEOUT,
-        "socket_connect_timeout": REDIS_TIMEOUT,
-    }
-
-
 def counts(settings: Settings) -> Storage:
-    """Redis when REDIS_URL is set (shared by every process and replica), else memory."""
+    """Redis when REDIS_URL is set (shared by every process and replica; each wait on it
+    bounded, a failure raised as limits' StorageError, answered 503 by api/errors.py), else
+    this process's memory."""
     if settings.redis_url:
-        return RedisStorage(settings.redis_url, **redis_options(settings))
+        return RedisStorage(
+            settings.redis_url,
+            wrap_exceptions=True,
+            socket_timeout=REDIS_TIMEOUT,
+            socket_connect_timeout=REDIS_TIMEOUT,
+        )
     return MemoryStorage()
+
+
+def retry_after(reset_time: float) -> int:
+    """Whole seconds until `reset_time` (an epoch time), at least one."""
+    return max(1, math.ceil(reset_time - time.time()))
+
+
+class RateLimit:
+    """RATE_LIMIT per client address (the proxy's X-Forwarded-For only from TRUSTED_PROXIES:
+    core/middleware.py), over the requests to `blueprints`, before their credentials."""
+
+    def __init__(self, limit: str, storage: Storage, blueprints: Iterable[Blueprint]) -> None:
+        self._limit = parse(limit)
+        self._limiter = SlidingWindowCounterRateLimiter(storage)
+        self._blueprints = frozenset(blueprint.name for blueprint in blueprints)
+
+    def check(self) -> None:
+        """A before_request hook: 429, with Retry-After, once the address is over the limit."""
+        if request.blueprint not in self._blueprints:
+            return
+        key = ("requests", request.remote_addr or "-")
+        if self._limiter.hit(self._limit, *key):
+            return
+        window = self._limiter.get_window_stats(self._limit, *key)
+        raise TooManyRequests(
+            description=RATE_LIMITED_DETAIL, retry_after=retry_after(window.reset_time)
+        )
 
 
 class FailedLogins:
@@ -77,8 +107,10 @@ class FailedLogins:
             for key, window in zip(keys, windows, strict=True):
                 failures = self._limit.amount - window.remaining
                 if failures + self._pending[key] >= self._limit.amount:
-                    retry_after = max(1, math.ceil(window.reset_time - time.time()))
-                    raise TooManyRequests(description=FAILED_LOGINS_DETAIL, retry_after=retry_after)
+                    raise TooManyRequests(
+                        description=FAILED_LOGINS_DETAIL,
+                        retry_after=retry_after(window.reset_time),
+                    )
             self._pending.update(keys)
         try:
             yield
@@ -97,8 +129,13 @@ class FailedLogins:
             self._limiter.hit(self._limit, *key)
 
 
-def init_app(app: Flask, settings: Settings) -> None:
-    app.extensions["failed_logins"] = FailedLogins(settings.failed_login_limit, counts(settings))
+def init_app(app: Flask, settings: Settings, rate_limited: Iterable[Blueprint]) -> None:
+    """Call before the blueprints are registered (and after core/middleware.py, whose hooks
+    come first); `rate_limited` are the ones that need credentials (and POST /token)."""
+    storage = counts(settings)
+    rate_limit = RateLimit(settings.rate_limit, storage, rate_limited)
+    app.before_request(rate_limit.check)
+    app.extensions["failed_logins"] = FailedLogins(settings.failed_login_limit, storage)
 
 
 def failed_logins() -> FailedLogins:
