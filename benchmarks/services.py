@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,7 +63,7 @@ class Service:
     rounds: dict[str, list[Measurement]] = field(default_factory=dict)
 
     def median(self, load: str, attribute: str = "requests_per_second") -> float:
-        return statistics.median(getattr(m, attribute) for m in self.rounds[load])
+        return float(statistics.median(getattr(m, attribute) for m in self.rounds[load]))
 
     def errors(self) -> int:
         return sum(m.errors for rounds in self.rounds.values() for m in rounds)
@@ -151,7 +151,7 @@ def serving(
         server.wait(timeout=60)
 
 
-def template_service(project: Prepared, workers: int) -> Iterator[Service]:
+def template_service(project: Prepared, workers: int) -> AbstractContextManager[Service]:
     # The protections are for clients; the benchmark is one client sending thousands.
     env = {"RATE_LIMIT": "1000000000/minute", "FAILED_LOGIN_LIMIT": "1000000000/minute"}
     return serving(project.framework, ["make", "serve"], project, env, workers)
@@ -174,7 +174,7 @@ def uvicorn(project: Prepared, app: str, workers: int) -> list[str]:
     ]
 
 
-def minimal_service(project: Prepared, workers: int) -> Iterator[Service]:
+def minimal_service(project: Prepared, workers: int) -> AbstractContextManager[Service]:
     """The minimal app, run by the template's server with the template's server settings."""
     app = MINIMAL_APPS[project.framework]
     if project.framework == "fastapi":
@@ -190,7 +190,7 @@ def minimal_service(project: Prepared, workers: int) -> Iterator[Service]:
     return serving(f"{project.framework} minimal", command, project, env, workers)
 
 
-def floor_service(project: Prepared, workers: int) -> Iterator[Service]:
+def floor_service(project: Prepared, workers: int) -> AbstractContextManager[Service]:
     command = uvicorn(project, "floor_app:app", workers)
     return serving("floor", command, project, {"PYTHONPATH": str(MINIMAL)}, workers)
 
