@@ -1,12 +1,14 @@
 """Answers requests in process, without a server: run by benchmarks/instructions.py inside a
-project's environment, under valgrind. Standard library only (the project's Python runs it).
+project's environment, under valgrind. Standard library only (the project's Python runs it),
+and uvloop where the project has it.
 
     python drive_app.py FRAMEWORK APP LOAD COUNT GATE
 
-Builds the application as its server would (APP: `template`, `minimal` or `floor`), answers a
-warm-up of WARM_UP requests, writes GATE.ready and waits for GATE.go (meanwhile the instruction
-count is switched on), answers COUNT requests, prints how many got each status as JSON and
-exits at once, so that no shutdown work is counted.
+Builds the application as its server would (APP: `template`, `minimal` or `floor`; an ASGI
+one on the event loop Uvicorn would choose, which answers each batch of requests in one run),
+answers a warm-up of WARM_UP requests, writes GATE.ready and waits for GATE.go (meanwhile the
+instruction count is switched on), answers COUNT requests, prints how many got each status as
+JSON and exits at once, so that no shutdown work is counted.
 """
 
 import asyncio
@@ -35,7 +37,7 @@ LOADS = {
 }
 
 Request = tuple[str, str, str, bytes]
-Answer = Callable[[Request], int]  # one request in, its status out
+Answer = Callable[[Request, int], Counter[int]]  # a request answered n times: the statuses
 
 
 def headers(request: Request) -> dict[str, str]:
@@ -49,7 +51,7 @@ def headers(request: Request) -> dict[str, str]:
 
 
 def wsgi(app: Callable[..., Any]) -> Answer:
-    def answer(request: Request) -> int:
+    def answer_once(request: Request) -> int:
         method, path, query, body = request
         environ: dict[str, Any] = {
             "REQUEST_METHOD": method,
@@ -78,12 +80,16 @@ def wsgi(app: Callable[..., Any]) -> Answer:
         getattr(result, "close", lambda: None)()
         return statuses[0]
 
+    def answer(request: Request, times: int) -> Counter[int]:
+        return Counter(answer_once(request) for _ in range(times))
+
     return answer
 
 
 def asgi(app: Callable[..., Awaitable[None]]) -> Answer:
-    """Runs the app's lifespan start-up first, on a loop that then serves every request."""
-    loop = asyncio.new_event_loop()
+    """Runs the app's lifespan start-up first, on a loop that then serves every request: uvloop's
+    where the project has it, as Uvicorn chooses (`--loop auto`)."""
+    loop = event_loop()
     state: dict[str, Any] = {}
     lifespan = loop.run_until_complete(_start(app, state))  # runs until the process exits
 
@@ -120,12 +126,26 @@ def asgi(app: Callable[..., Awaitable[None]]) -> Answer:
         await app(scope, receive, send)
         return statuses[0]
 
-    def answer(request: Request) -> int:
+    async def call_times(request: Request, times: int) -> Counter[int]:
+        return Counter([await call(request) for _ in range(times)])
+
+    def answer(request: Request, times: int) -> Counter[int]:
+        """All `times` in one run of the loop, as a server's loop runs: starting a loop once a
+        request would count uvloop's set-up of its signal handling each time."""
         if lifespan.done():
             raise SystemExit("the application's lifespan ended")
-        return loop.run_until_complete(call(request))
+        return loop.run_until_complete(call_times(request, times))
 
     return answer
+
+
+def event_loop() -> asyncio.AbstractEventLoop:
+    try:
+        uvloop = import_module("uvloop")  # uvicorn[standard] installs it
+    except ImportError:
+        return asyncio.new_event_loop()
+    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+    return loop
 
 
 async def _start(
@@ -190,14 +210,13 @@ def main() -> None:
     framework, kind, load, count, gate = sys.argv[1:6]
     answer = application(framework, kind)
     request = LOADS[load]
-    answer(request)  # imports what the first request needs, credential memory included
+    answer(request, 1)  # imports what the first request needs, credential memory included
     freeze_credential_memory()
-    for _ in range(WARM_UP):
-        answer(request)
+    answer(request, WARM_UP)
     Path(f"{gate}.ready").touch()
     while not Path(f"{gate}.go").exists():
         time.sleep(0.05)
-    statuses = Counter(answer(request) for _ in range(int(count)))
+    statuses = answer(request, int(count))
     print(json.dumps({str(status): number for status, number in statuses.items()}), flush=True)
     os._exit(0)
 
