@@ -28,7 +28,12 @@ def database() -> dict[str, object]:
             "CONN_MAX_AGE": 0,
             "OPTIONS": {"pool": {"min_size": 2, "max_size": 8}},
         }
-    return {"ENGINE": "django.db.backends.sqlite3", "NAME": url.path.removeprefix("/")}
+    # The template's, too: each thread keeps its connection (config/settings/base.py).
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": url.path.removeprefix("/"),
+        "CONN_MAX_AGE": 60,
+    }
 
 
 settings.configure(

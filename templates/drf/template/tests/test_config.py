@@ -166,6 +166,15 @@ def test_postgresql_connections_time_out(monkeypatch: pytest.MonkeyPatch) -> Non
     assert settings["DATABASE_TIMEOUT"] == 5
 
 
+def test_sqlite_connections_are_kept_for_a_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening a SQLite connection is most of a short request's work in Django: each thread
+    keeps its own for SQLITE_CONNECTION_MAX_AGE seconds."""
+    settings = base_settings(monkeypatch, DATABASE_URL="sqlite:///./app.db")
+    database = settings["DATABASES"]["default"]
+    assert database["CONN_MAX_AGE"] == settings["SQLITE_CONNECTION_MAX_AGE"] == 60
+    assert database["OPTIONS"]["timeout"] == 5
+
+
 def test_database_timeout_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db:5432/app")
     settings = base_settings(monkeypatch, DATABASE_TIMEOUT="2.5")
