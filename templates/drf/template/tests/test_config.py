@@ -167,8 +167,8 @@ def test_postgresql_connections_time_out(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_sqlite_connections_are_kept_for_a_minute(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Opening a SQLite connection is most of a short request's work in Django: each thread
-    keeps its own for SQLITE_CONNECTION_MAX_AGE seconds."""
+    """Django's set-up of a SQLite connection is a quarter of a /health request's work: each
+    thread keeps its own for SQLITE_CONNECTION_MAX_AGE seconds."""
     settings = base_settings(monkeypatch, DATABASE_URL="sqlite:///./app.db")
     database = settings["DATABASES"]["default"]
     assert database["CONN_MAX_AGE"] == settings["SQLITE_CONNECTION_MAX_AGE"] == 60
